@@ -1,0 +1,162 @@
+"""Civic311 settings: safe embedded defaults (SQLite, one machine), overridden from the
+environment in production (see docs/configuration.md)."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(os.environ.get("CIVIC311_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = env_bool("CIVIC311_DEBUG", False)
+SECRET_KEY = os.environ.get("CIVIC311_SECRET_KEY", "")
+if not SECRET_KEY:
+    # The embedded demo keeps a generated key on disk so sessions survive restarts.
+    key_file = VAR_DIR / "secret_key"
+    if key_file.exists():
+        SECRET_KEY = key_file.read_text().strip()
+    else:
+        SECRET_KEY = "insecure-development-key-set-CIVIC311_SECRET_KEY"
+ALLOWED_HOSTS = os.environ.get("CIVIC311_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("CIVIC311_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_q",
+    "civic311.audit",
+    "civic311.places",
+    "civic311.catalog",
+    "civic311.cases",
+    "civic311.contacts",
+    "civic311.imports",
+    "civic311.privacy",
+    "civic311.portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "civic311.config.urls"
+WSGI_APPLICATION = "civic311.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "civic311.places.context_processors.jurisdiction",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        env="DATABASE_URL",
+        default=f"sqlite:///{VAR_DIR / 'civic311.sqlite3'}",
+        conn_max_age=int(os.environ.get("CIVIC311_DB_CONN_MAX_AGE", "60")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server read while the worker or an import writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+LOCALE_PATHS = [BASE_DIR / "civic311" / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"  # stored and computed in UTC; shown in the jurisdiction's zone
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(os.environ.get("CIVIC311_STATIC_ROOT", VAR_DIR / "static"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(os.environ.get("CIVIC311_MEDIA_ROOT", VAR_DIR / "media"))
+
+LOGIN_URL = "admin:login"
+
+# Map tiles are a setting: cities point this at their own tile server. Empty means no
+# base map; pages draw polygons and points on a plain background.
+CIVIC311_TILE_URL = os.environ.get("CIVIC311_TILE_URL", "")
+CIVIC311_TILE_ATTRIBUTION = os.environ.get("CIVIC311_TILE_ATTRIBUTION", "")
+
+# The database-backed task queue (django-q2's ORM broker). "retry" is the lease: a task
+# taken by a worker that dies (even by SIGKILL) is handed out again after that many
+# seconds, so nothing stays "running" forever.
+Q_CLUSTER = {
+    "name": "civic311",
+    "orm": "default",
+    "workers": int(os.environ.get("CIVIC311_WORKERS", "2")),
+    "timeout": 240,
+    "retry": 300,
+    "max_attempts": 5,
+    "catch_up": False,
+    "poll": 1,
+    "ack_failures": True,
+    "save_limit": 1000,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("CIVIC311_LOG_LEVEL", "INFO")},
+}
+
+if not DEBUG:
+    SESSION_COOKIE_HTTPONLY = True
+    CSRF_COOKIE_HTTPONLY = False
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    X_FRAME_OPTIONS = "DENY"
+    SECURE_SSL_REDIRECT = env_bool("CIVIC311_SSL_REDIRECT", False)
+    SESSION_COOKIE_SECURE = env_bool("CIVIC311_SECURE_COOKIES", False)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

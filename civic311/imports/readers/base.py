@@ -1,0 +1,165 @@
+"""Shared pieces of the readers: opening (gzip or not), CSV with a checked header, and
+parsing values into the types records need, with errors that name the field."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import IO, ClassVar, Protocol
+
+from ..records import MalformedFile, Rejected, RequestRecord
+
+csv.field_size_limit(10_000_000)
+
+
+class BadValue(ValueError):
+    """A field's value cannot be used; the row is rejected with this reason."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field, self.reason = field, reason
+        super().__init__(f"{field}: {reason}")
+
+
+class RequestReader(Protocol):
+    format: ClassVar[str]
+    source_system: ClassVar[str]
+
+    @classmethod
+    def sniff(cls, header: Sequence[str]) -> bool: ...
+
+    def read(self, path: Path, zone: tzinfo) -> Iterator[RequestRecord | Rejected]: ...
+
+
+def open_text(path: Path) -> IO[str]:
+    """Open a text file, transparently gunzipping; decoding is strict (bad bytes are errors)."""
+    raw: IO[bytes]
+    if path.suffix == ".gz":
+        raw = gzip.open(path, "rb")
+    else:
+        raw = open(path, "rb")  # noqa: SIM115 - handed to the caller to close
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
+
+
+def read_header(path: Path) -> list[str]:
+    """The first CSV row of a file, or [] if it is not readable as CSV text."""
+    try:
+        with open_text(path) as fh:
+            return next(csv.reader(fh), [])
+    except (UnicodeDecodeError, OSError, EOFError, zlib.error, csv.Error):
+        return []
+
+
+def csv_rows(
+    path: Path, required: Sequence[str], *, fold_case: bool = False
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, row) for each CSV record. A wrong header, undecodable bytes or a truncated
+    file raise MalformedFile naming the line. `fold_case` lower-cases column names."""
+    fh = open_text(path)
+    reader = csv.reader(fh, strict=False)
+    line = 1
+    try:
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise MalformedFile(str(path), 1, None, "the file is empty") from None
+        if fold_case:
+            header = [h.strip().lower() for h in header]
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise MalformedFile(
+                str(path), 1, missing[0],
+                f"missing column(s) {', '.join(missing)}; is this the right --format?",
+            )
+        width = len(header)
+        for row in reader:
+            if not row:
+                line = reader.line_num
+                continue
+            if len(row) != width:
+                raise MalformedFile(
+                    str(path), line + 1, None,
+                    f"expected {width} fields, found {len(row)} (truncated or wrong delimiter?)",
+                )
+            yield line + 1, dict(zip(header, row, strict=True))
+            line = reader.line_num
+    except UnicodeDecodeError as exc:
+        raise MalformedFile(
+            str(path), reader.line_num + 1, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise MalformedFile(str(path), reader.line_num + 1, None, f"truncated or corrupt file ({exc})") from None
+    except csv.Error as exc:
+        raise MalformedFile(str(path), reader.line_num, None, f"CSV error: {exc}") from None
+    finally:
+        fh.close()
+
+
+DatetimeParser = Callable[[str], datetime]
+
+
+def local_datetime_parser(formats: Sequence[str], zone: tzinfo) -> DatetimeParser:
+    """A parser for naive local timestamps in one of `formats`, returning aware UTC.
+    "iso" means datetime.fromisoformat (fast); an offset in the text is honoured."""
+
+    def parse(text: str) -> datetime:
+        for fmt in formats:
+            try:
+                value = datetime.fromisoformat(text) if fmt == "iso" else datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=zone)
+            return value.astimezone(UTC)
+        raise ValueError(f"unrecognised date {text[:40]!r}")
+
+    return parse
+
+
+def optional_datetime(row: dict[str, str], column: str, parse: DatetimeParser) -> datetime | None:
+    text = row.get(column, "").strip()
+    if not text or text.upper() in {"NA", "NULL", "NONE", "NAN"}:
+        return None
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise BadValue(column, str(exc)) from None
+
+
+def required_datetime(row: dict[str, str], column: str, parse: DatetimeParser) -> datetime:
+    value = optional_datetime(row, column, parse)
+    if value is None:
+        raise BadValue(column, "missing date")
+    return value
+
+
+def coordinates(row: dict[str, str], lat_column: str, long_column: str) -> tuple[float | None, float | None]:
+    lat_text, long_text = row.get(lat_column, "").strip(), row.get(long_column, "").strip()
+    if not lat_text or not long_text or lat_text.upper() == "NA" or long_text.upper() == "NA":
+        return None, None
+    try:
+        lat, long = float(lat_text), float(long_text)
+    except ValueError:
+        raise BadValue(lat_column, f"not a coordinate: {lat_text[:30]!r}, {long_text[:30]!r}") from None
+    if lat == 0 and long == 0:
+        return None, None
+    if not (-90 <= lat <= 90 and -180 <= long <= 180):
+        raise BadValue(lat_column, f"coordinate out of range: {lat}, {long}")
+    return lat, long
+
+
+def clip(text: str, length: int) -> str:
+    text = text.strip()
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def slug_code(name: str) -> str:
+    """A stable service code from a source's type name (for sources without codes)."""
+    out = []
+    for ch in name.strip().lower():
+        out.append(ch if ch.isalnum() else "-")
+    return "-".join(filter(None, "".join(out).split("-")))[:100] or "unknown"

@@ -1,0 +1,88 @@
+"""Boston's case export CSV, in its 2011, 2015 and 2025 column sets (column names differ
+in case and a few names; dates differ in format)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from datetime import tzinfo
+from pathlib import Path
+from typing import ClassVar
+
+from ..records import Rejected, RequestRecord
+from .base import (
+    BadValue,
+    clip,
+    coordinates,
+    csv_rows,
+    local_datetime_parser,
+    optional_datetime,
+    required_datetime,
+    slug_code,
+)
+
+REQUIRED = ("case_enquiry_id", "open_dt", "closed_dt", "case_status", "type", "latitude", "longitude")
+DUPLICATE = re.compile(r"\bduplicate\b", re.IGNORECASE)
+
+
+class BostonCsvReader:
+    format: ClassVar[str] = "boston-csv"
+    source_system: ClassVar[str] = "boston-case-export"
+
+    @classmethod
+    def sniff(cls, header: Sequence[str]) -> bool:
+        folded = {h.strip().lower() for h in header}
+        return all(c in folded for c in REQUIRED)
+
+    def read(self, path: Path, zone: tzinfo) -> Iterator[RequestRecord | Rejected]:
+        parse = local_datetime_parser(["iso", "%m/%d/%Y %I:%M:%S %p"], zone)
+        for line, raw in csv_rows(path, REQUIRED, fold_case=True):
+            source_id = raw["case_enquiry_id"].strip()
+            try:
+                yield self._record(line, source_id, raw, parse)
+            except BadValue as bad:
+                yield Rejected(line, source_id, bad.field, bad.reason)
+
+    def _record(self, line: int, source_id: str, row: dict[str, str], parse) -> RequestRecord:  # type: ignore[no-untyped-def]
+        if not source_id:
+            raise BadValue("case_enquiry_id", "missing case id")
+        type_name = row["type"].strip()
+        if not type_name:
+            raise BadValue("type", "missing type")
+        closed = row["case_status"].strip().lower() == "closed"
+        queue = row.get("queue", "").strip()
+        notes = row.get("closure_reason", "").strip()
+        if closed:
+            status = "duplicate" if DUPLICATE.search(notes) else "closed"
+        else:
+            status = "assigned" if queue else "new"
+        lat, long = coordinates(row, "latitude", "longitude")
+        title = row.get("case_title", "").strip()
+        department = row.get("department", "").strip()
+        return RequestRecord(
+            line=line,
+            source_id=source_id,
+            service_code=slug_code(type_name),
+            service_name=clip(type_name, 200),
+            service_group=clip(row.get("reason", ""), 200),
+            department_code=department,
+            department_name=row.get("subject", "").strip(),
+            queue_code=queue,
+            requested_at=required_datetime(row, "open_dt", parse),
+            closed_at=optional_datetime(row, "closed_dt", parse) if closed else None,
+            expected_at=optional_datetime(row, "target_dt", parse)
+            if "target_dt" in row
+            else optional_datetime(row, "sla_target_dt", parse),
+            detailed_status=status,
+            status_notes=notes,
+            description=title if title and title != type_name else "",
+            address=clip(row.get("location", ""), 300),
+            zipcode=row.get("location_zipcode", "").strip().removesuffix(".0").zfill(5)[:10]
+            if row.get("location_zipcode", "").strip()
+            else "",
+            lat=lat,
+            long=long,
+            channel_label=row.get("source", "").strip(),
+            agency=department,
+            source_neighborhood=row.get("neighborhood", "").strip(),
+        )

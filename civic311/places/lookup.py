@@ -1,0 +1,62 @@
+"""Point → district lookup with a shapely STRtree, vectorised for imports, cached for intake."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+import shapely
+from shapely.geometry import shape
+
+from .models import District, DistrictLayer
+
+
+class AreaIndex:
+    """Answers "which district contains this point?" for one layer."""
+
+    def __init__(self, ids: Sequence[int], geometries: Sequence[dict]) -> None:
+        self.ids = np.asarray(ids, dtype=np.int64)
+        geoms = [shape(g) for g in geometries]
+        shapely.prepare(geoms)
+        self.tree = shapely.STRtree(geoms)
+
+    def locate_many(
+        self, lats: Sequence[float | None], longs: Sequence[float | None]
+    ) -> list[int | None]:
+        """District id for each (lat, long) pair; None where no district (or no point)."""
+        lat = np.array([math.nan if v is None else v for v in lats], dtype=float)
+        lon = np.array([math.nan if v is None else v for v in longs], dtype=float)
+        result = np.full(len(lat), -1, dtype=np.int64)
+        if len(lat) and len(self.ids):
+            points = shapely.points(lon, lat)
+            point_idx, area_idx = self.tree.query(points, predicate="within")
+            result[point_idx] = self.ids[area_idx]
+        return [None if v < 0 else int(v) for v in result]
+
+    def locate(self, lat: float | None, long: float | None) -> int | None:
+        return self.locate_many([lat], [long])[0]
+
+
+_cache: dict[int, tuple[int, AreaIndex]] = {}
+_lock = threading.Lock()
+
+
+def index_for_layer(layer: DistrictLayer) -> AreaIndex:
+    """The cached index of `layer`, rebuilt when the layer's version changed."""
+    with _lock:
+        cached = _cache.get(layer.pk)
+        if cached is not None and cached[0] == layer.version:
+            return cached[1]
+    rows = list(District.objects.filter(layer=layer).values_list("id", "geometry"))
+    index = AreaIndex([r[0] for r in rows], [r[1] for r in rows])
+    with _lock:
+        _cache[layer.pk] = (layer.version, index)
+    return index
+
+
+def neighborhood_index() -> AreaIndex | None:
+    """The index of the neighborhood layer, or None if the city has not loaded one."""
+    layer = DistrictLayer.objects.filter(is_neighborhoods=True).first()
+    return index_for_layer(layer) if layer is not None else None

@@ -1,0 +1,35 @@
+"""Test-wide fixtures: where the real city data is, and how absent things are reported.
+Outside CI a missing ../shared/data or Chromium skips with a clear message; with CI=true
+the same absence fails the test, so CI cannot go green by skipping."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+SHARED_DATA = Path(os.environ.get("CIVIC311_SHARED_DATA", ROOT.parent / "shared" / "data"))
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def missing(reason: str) -> None:
+    """Skip (on a developer's machine) or fail (in CI) because something is absent."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: a missing prerequisite is a failure)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The folder of real city data files (../shared/data)."""
+    if not SHARED_DATA.is_dir():
+        missing(f"real city data not found at {SHARED_DATA}; set CIVIC311_SHARED_DATA")
+    return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Uploaded files of a test go to its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -33,3 +33,31 @@ def shared_data() -> Path:
 def _media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
     """Uploaded files of a test go to its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+CHROMIUM = Path(os.environ.get("CIVIC311_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    if not CHROMIUM.exists():
+        missing(f"{CHROMIUM} not found: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls that tests
+    # make around it are still synchronous.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    yield page
+    context.close()

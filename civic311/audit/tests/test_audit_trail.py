@@ -1,0 +1,37 @@
+"""The audit trail only grows: events can be recorded, never edited or deleted."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from civic311.audit.models import AuditEvent
+from civic311.audit.services import record_event
+from civic311.catalog.models import Department
+
+pytestmark = pytest.mark.django_db
+
+
+def test_record_event_names_the_actor_and_the_target() -> None:
+    user = get_user_model().objects.create_user("agent1")
+    department = Department.objects.create(code="PWD", name="Public Works")
+    event = record_event(action="department.renamed", target=department, actor=user,
+                         changes={"name": ["Works", "Public Works"]}, channel="admin")
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.actor_label, stored.object_type, stored.object_id) == ("agent1", "catalog.department", str(department.pk))
+    assert stored.changes == {"name": ["Works", "Public Works"]}
+
+
+def test_system_actions_are_labelled() -> None:
+    event = record_event(action="import.completed", target=("imports.importrun", "7"), actor_label="import")
+    assert event.actor is None and event.actor_label == "import"
+
+
+def test_an_event_cannot_be_changed_or_deleted() -> None:
+    event = record_event(action="x", target=("t", "1"))
+    event.reason = "rewritten"
+    with pytest.raises(RuntimeError):
+        event.save()
+    with pytest.raises(RuntimeError):
+        event.delete()
+    assert AuditEvent.objects.get(pk=event.pk).reason == ""

@@ -1,0 +1,49 @@
+"""Staff can manage the catalog, departments, queues and neighborhoods in the admin."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from .factories import add_request, boston_with_squares
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    "/admin/catalog/servicetype/", "/admin/catalog/department/", "/admin/catalog/queue/",
+    "/admin/catalog/channel/", "/admin/places/district/", "/admin/places/districtlayer/",
+    "/admin/places/jurisdiction/", "/admin/audit/auditevent/", "/admin/imports/importrun/",
+    "/admin/catalog/servicetype/add/", "/admin/catalog/department/add/", "/admin/cases/servicerequest/",
+    "/admin/cases/status/", "/admin/contacts/contact/", "/admin/contacts/constituent/",
+]
+
+
+@pytest.fixture
+def admin_client_logged_in(client: Client) -> Client:
+    get_user_model().objects.create_superuser("boss", "", "pw-for-tests")
+    client.login(username="boss", password="pw-for-tests")
+    return client
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_admin_pages_open_for_staff(admin_client_logged_in: Client, url: str) -> None:
+    east, west = boston_with_squares()
+    add_request("A1", west)
+    assert admin_client_logged_in.get(url).status_code == 200
+
+
+def test_admin_refuses_anonymous_visitors(client: Client) -> None:
+    response = client.get("/admin/catalog/servicetype/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_staff_can_add_a_department_with_a_queue(admin_client_logged_in: Client) -> None:
+    response = admin_client_logged_in.post("/admin/catalog/department/add/", {
+        "code": "PWD", "name": "Public Works", "email": "", "active": "on",
+        "queues-TOTAL_FORMS": "1", "queues-INITIAL_FORMS": "0",
+        "queues-0-code": "north", "queues-0-name": "North crew", "queues-0-active": "on",
+    })
+    assert response.status_code == 302
+    from civic311.catalog.models import Department
+    assert list(Department.objects.get(code="PWD").queues.values_list("name", flat=True)) == ["North crew"]

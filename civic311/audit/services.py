@@ -2,8 +2,7 @@
 
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import models
 
 from .models import AuditEvent
@@ -25,7 +24,7 @@ def record_event(
     else:
         object_type = target._meta.label_lower
         object_id = str(target.pk)
-    user = actor if actor is not None and actor.is_authenticated else None
+    user = actor if isinstance(actor, User) else None
     label = actor_label or (user.get_username() if user is not None else "system")
     return AuditEvent.objects.create(
         actor=user,

@@ -275,11 +275,13 @@ def derive_service_levels() -> int:
         service_type_id__in=pending, expected_at__isnull=False
     ).values_list("service_type_id", "requested_at", "expected_at")
     for type_id, requested, expected in rows.iterator(chunk_size=5000):
+        if expected is None:
+            continue
         hours = (expected - requested).total_seconds() / 3600
         if hours > 0:
             targets.setdefault(type_id, []).append(hours)
-    for type_id, hours in targets.items():
+    for type_id, samples in targets.items():
         ServiceType.objects.filter(pk=type_id).update(
-            sla_hours=Decimal(f"{statistics.median(hours):.2f}")
+            sla_hours=Decimal(f"{statistics.median(samples):.2f}")
         )
     return len(targets)

@@ -60,6 +60,6 @@ def load_profile(slug: str) -> Profile:
         bbox=(bbox["min_lat"], bbox["min_long"], bbox["max_lat"], bbox["max_long"]),
         locales=tuple(data.get("locales", ["en", "es"])),
         channels={k.casefold(): v for k, v in data.get("channels", {}).items()},
-        placeholder_points=tuple(tuple(p) for p in data.get("placeholder_points", [])),  # type: ignore[misc]
+        placeholder_points=tuple(tuple(p) for p in data.get("placeholder_points", [])),
         departments=dict(data.get("departments", {})),
     )

@@ -17,11 +17,9 @@ from civic311.places.models import District
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     counts = counts_by_neighborhood()
-    neighborhoods = [
-        {"id": d.pk, "name": d.name, "counts": counts.get(d.pk)}
-        for d in District.objects.filter(layer__is_neighborhoods=True).only("id", "name")
-    ]
-    neighborhoods.sort(key=lambda n: -(n["counts"].total if n["counts"] else 0))
+    districts = District.objects.filter(layer__is_neighborhoods=True).only("id", "name")
+    ranked = sorted(districts, key=lambda d: -(counts[d.pk].total if d.pk in counts else 0))
+    neighborhoods = [{"id": d.pk, "name": d.name, "counts": counts.get(d.pk)} for d in ranked]
     totals = ServiceRequest.objects.aggregate(
         total=Count("id"), open=Count("id", filter=Q(status="open")),
         first=Min("requested_at"), last=Max("requested_at"),

@@ -35,4 +35,5 @@ def test_public_ids_are_unique() -> None:
 def test_times_round_trip_as_aware_utc() -> None:
     request = add_request("102", None)
     request.refresh_from_db()
-    assert request.requested_at.utcoffset().total_seconds() == 0
+    offset = request.requested_at.utcoffset()
+    assert offset is not None and offset.total_seconds() == 0

@@ -37,11 +37,7 @@ class RequestReader(Protocol):
 
 def open_text(path: Path) -> IO[str]:
     """Open a text file, transparently gunzipping; decoding is strict (bad bytes are errors)."""
-    raw: IO[bytes]
-    if path.suffix == ".gz":
-        raw = gzip.open(path, "rb")
-    else:
-        raw = open(path, "rb")  # noqa: SIM115 - handed to the caller to close
+    raw: IO[bytes] = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # type: ignore[assignment] # noqa: SIM115
     return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
 
 

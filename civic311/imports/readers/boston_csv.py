@@ -12,6 +12,7 @@ from typing import ClassVar
 from ..records import Rejected, RequestRecord
 from .base import (
     BadValue,
+    DatetimeParser,
     clip,
     coordinates,
     csv_rows,
@@ -43,7 +44,7 @@ class BostonCsvReader:
             except BadValue as bad:
                 yield Rejected(line, source_id, bad.field, bad.reason)
 
-    def _record(self, line: int, source_id: str, row: dict[str, str], parse) -> RequestRecord:  # type: ignore[no-untyped-def]
+    def _record(self, line: int, source_id: str, row: dict[str, str], parse: DatetimeParser) -> RequestRecord:
         if not source_id:
             raise BadValue("case_enquiry_id", "missing case id")
         type_name = row["type"].strip()

@@ -56,7 +56,7 @@ def test_map_data_has_counts_and_no_request_details(client: Client) -> None:
     assert "617-555-1234" not in str(data) and "Main St" not in str(data)
 
 
-def test_home_page_query_count_does_not_grow_with_neighborhoods(client: Client, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_home_page_query_count_does_not_grow_with_neighborhoods(client: Client, django_assert_max_num_queries) -> None:
     east, west = boston_with_squares()
     add_request("W1", west)
     with django_assert_max_num_queries(8):

@@ -9,7 +9,7 @@ from .factories import add_request, boston_with_squares
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
-def test_map_draws_every_neighborhood_without_a_tile_server(live_server, page) -> None:  # type: ignore[no-untyped-def]
+def test_map_draws_every_neighborhood_without_a_tile_server(live_server, page) -> None:
     east, west = boston_with_squares()
     add_request("W1", west)
     page.goto(live_server.url + "/")

@@ -162,3 +162,6 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("CIVIC311_SSL_REDIRECT", False)
     SESSION_COOKIE_SECURE = env_bool("CIVIC311_SECURE_COOKIES", False)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# New requests get public ids like "311-123456"; imported ones keep their source's ids.
+CIVIC311_REQUEST_ID_PREFIX = os.environ.get("CIVIC311_REQUEST_ID_PREFIX", "311-")

@@ -1,0 +1,69 @@
+"""A new request is located, routed and given its expected date at intake."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from civic311.audit.models import AuditEvent
+from civic311.cases.services import RequestRefused, submit_request
+from civic311.catalog.models import Channel, Department, Queue, ServiceType
+from civic311.portal.tests.factories import boston_with_squares
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pothole() -> ServiceType:
+    department = Department.objects.create(code="PWD", name="Public Works")
+    queue = Queue.objects.create(department=department, code="north", name="North crew")
+    return ServiceType.objects.create(code="pothole", name="Pothole", department=department,
+                                      queue=queue, sla_hours=Decimal("48"))
+
+
+def test_a_new_request_is_filed_under_the_neighborhood_of_its_point(pothole: ServiceType) -> None:
+    east, west = boston_with_squares()
+    request = submit_request(service_type=pothole, channel=Channel.objects.get(code="web"),
+                             description="Deep hole", lat=42.35, long=-71.10)
+    assert request.neighborhood == west
+    assert request.public_id == f"311-{request.pk}"
+    assert request.status == "open" and request.detailed_status.code == "new"
+
+
+def test_a_new_request_is_routed_and_gets_its_expected_date(pothole: ServiceType) -> None:
+    boston_with_squares()
+    when = datetime(2026, 3, 2, 15, tzinfo=UTC)
+    request = submit_request(service_type=pothole, channel=None, lat=42.35, long=-71.0, requested_at=when)
+    assert (request.department.code, request.queue.code) == ("PWD", "north")
+    assert request.expected_at == when + timedelta(hours=48)
+    assert request.agency_responsible == "Public Works"
+
+
+def test_submission_writes_a_public_update_and_an_audit_event(pothole: ServiceType) -> None:
+    boston_with_squares()
+    request = submit_request(service_type=pothole, channel=None, address="1 City Hall Sq")
+    assert list(request.updates.values_list("is_public", "status_to__code")) == [(True, "new")]
+    assert AuditEvent.objects.filter(action="request.submitted", object_id=str(request.pk)).count() == 1
+
+
+def test_a_request_without_any_location_is_refused(pothole: ServiceType) -> None:
+    with pytest.raises(RequestRefused, match="location"):
+        submit_request(service_type=pothole, channel=None)
+    with pytest.raises(RequestRefused, match="both"):
+        submit_request(service_type=pothole, channel=None, lat=42.3)
+
+
+def test_batch_services_get_a_token(pothole: ServiceType) -> None:
+    pothole.kind = ServiceType.Kind.BATCH
+    pothole.save()
+    request = submit_request(service_type=pothole, channel=None, address="x")
+    assert request.token
+
+
+def test_inactive_services_refuse_requests(pothole: ServiceType) -> None:
+    pothole.active = False
+    pothole.save()
+    with pytest.raises(RequestRefused, match="not accepting"):
+        submit_request(service_type=pothole, channel=None, address="x")

@@ -36,7 +36,7 @@ def test_a_new_request_is_routed_and_gets_its_expected_date(pothole: ServiceType
     boston_with_squares()
     when = datetime(2026, 3, 2, 15, tzinfo=UTC)
     request = submit_request(service_type=pothole, channel=None, lat=42.35, long=-71.0, requested_at=when)
-    assert (request.department.code, request.queue.code) == ("PWD", "north")
+    assert (request.department_id, request.queue_id) == (pothole.department_id, pothole.queue_id)
     assert request.expected_at == when + timedelta(hours=48)
     assert request.agency_responsible == "Public Works"
 

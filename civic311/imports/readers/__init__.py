@@ -6,11 +6,15 @@ from pathlib import Path
 
 from .base import RequestReader, read_header
 from .boston_csv import BostonCsvReader
+from .chicago_csv import ChicagoCsvReader
+from .la_csv import LaCsvReader
+from .nyc_csv import NycCsvReader
 from .open311_json import Open311JsonReader
+from .sf_csv import SfCsvReader
 
 READERS: dict[str, type[RequestReader]] = {
-    r.format: r  # type: ignore[misc]
-    for r in (Open311JsonReader, BostonCsvReader)
+    r.format: r
+    for r in (Open311JsonReader, BostonCsvReader, NycCsvReader, ChicagoCsvReader, SfCsvReader, LaCsvReader)
 }
 
 

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import shapely
 from shapely.geometry import mapping, shape
-from shapely.ops import transform
 
 from civic311.places.services import AreaFeature
 
@@ -31,10 +31,21 @@ def _name(properties: dict[str, Any], name_field: str | None, path: Path, index:
         )
     if value in (None, ""):
         raise MalformedFile(str(path), None, name_field or "name", f"feature {index} has no name")
-    return str(value).strip().title() if str(value).isupper() else str(value).strip()
+    return _readable(str(value).strip())
 
 
-def read_geojson(path: Path, name_field: str | None, code_field: str | None, population_field: str | None) -> list[AreaFeature]:
+def _readable(name: str) -> str:
+    """Names exported in capitals ("LINCOLN HEIGHTS NC") in title case, short
+    abbreviations kept ("Lincoln Heights NC")."""
+    if not name.isupper():
+        return name
+    return " ".join(w if len(w) <= 2 and w.isalpha() and w not in {"OF", "DE", "LA", "EL"} else w.title()
+                    for w in name.split())
+
+
+def read_geojson(
+    path: Path, name_field: str | None, code_field: str | None, population_field: str | None
+) -> list[AreaFeature]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
@@ -66,7 +77,9 @@ def read_geojson(path: Path, name_field: str | None, code_field: str | None, pop
     return features
 
 
-def read_shapefile(path: Path, name_field: str | None, code_field: str | None, population_field: str | None) -> list[AreaFeature]:
+def read_shapefile(
+    path: Path, name_field: str | None, code_field: str | None, population_field: str | None
+) -> list[AreaFeature]:
     import shapefile  # pyshp
     from pyproj import CRS, Transformer
 
@@ -85,7 +98,7 @@ def read_shapefile(path: Path, name_field: str | None, code_field: str | None, p
     for index, item in enumerate(shapes_records, start=1):
         geom = shape(item.shape.__geo_interface__)
         if project is not None:
-            geom = transform(project, geom)
+            geom = shapely.transform(geom, project, interleaved=False)
         props = item.record.as_dict()
         features.append(
             AreaFeature(

@@ -10,7 +10,7 @@ class JurisdictionAdmin(admin.ModelAdmin):
 
 @admin.register(DistrictLayer)
 class DistrictLayerAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "is_neighborhoods", "version")
+    list_display = ("name", "slug", "is_neighborhoods")
 
 
 @admin.register(District)

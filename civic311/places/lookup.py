@@ -39,20 +39,20 @@ class AreaIndex:
         return self.locate_many([lat], [long])[0]
 
 
-_cache: dict[int, tuple[int, AreaIndex]] = {}
+_cache: dict[int, tuple[str, AreaIndex]] = {}
 _lock = threading.Lock()
 
 
 def index_for_layer(layer: DistrictLayer) -> AreaIndex:
-    """The cached index of `layer`, rebuilt when the layer's version changed."""
+    """The cached index of `layer`, rebuilt when the layer's revision changed."""
     with _lock:
         cached = _cache.get(layer.pk)
-        if cached is not None and cached[0] == layer.version:
+        if cached is not None and cached[0] == layer.revision:
             return cached[1]
     rows = list(District.objects.filter(layer=layer).values_list("id", "geometry"))
     index = AreaIndex([r[0] for r in rows], [r[1] for r in rows])
     with _lock:
-        _cache[layer.pk] = (layer.version, index)
+        _cache[layer.pk] = (layer.revision, index)
     return index
 
 

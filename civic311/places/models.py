@@ -1,7 +1,13 @@
 """The jurisdiction and its district layers (neighborhoods, wards, council districts...)."""
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+def new_revision() -> str:
+    return uuid.uuid4().hex
 
 
 class Jurisdiction(models.Model):
@@ -37,8 +43,9 @@ class DistrictLayer(models.Model):
     is_neighborhoods = models.BooleanField(
         default=False, help_text=_("The layer requests are filed under as their neighborhood")
     )
-    # Bumped on every change so per-process spatial indexes know when to rebuild.
-    version = models.PositiveIntegerField(default=1)
+    # Renewed on every change so per-process spatial indexes know when to rebuild (a
+    # random token, not a counter: ids and counters repeat after a rollback).
+    revision = models.CharField(max_length=32, default=new_revision, editable=False)
     source = models.CharField(max_length=300, blank=True)
     attribution = models.CharField(max_length=300, blank=True)
 

@@ -6,13 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
 from shapely.geometry import mapping, shape
 from shapely.ops import unary_union
 
 from civic311.audit.services import record_event
 
-from .models import District, DistrictLayer, Jurisdiction
+from .models import District, DistrictLayer, Jurisdiction, new_revision
 from .profiles import Profile
 
 
@@ -117,8 +116,8 @@ def load_layer(
         )
         created += was_created
         updated += not was_created
-    DistrictLayer.objects.filter(pk=layer.pk).update(version=F("version") + 1)
-    layer.refresh_from_db()
+    layer.revision = new_revision()
+    layer.save(update_fields=["revision"])
     record_event(action="layer.loaded", target=layer, actor_label="import",
                  changes={"created": created, "updated": updated, "source": source})
     return layer, created, updated

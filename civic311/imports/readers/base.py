@@ -9,6 +9,7 @@ import io
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, ClassVar, Protocol
 
@@ -159,3 +160,83 @@ def slug_code(name: str) -> str:
     for ch in name.strip().lower():
         out.append(ch if ch.isalnum() else "-")
     return "-".join(filter(None, "".join(out).split("-")))[:100] or "unknown"
+
+
+# Helpers shared by the city readers.
+
+US_FORMAT = "%m/%d/%Y %I:%M:%S %p"
+MAX_ID = 64  # ServiceRequest.public_id
+
+
+def local_parser(zone: tzinfo) -> DatetimeParser:
+    """Parse "02/28/2023 11:45:00 PM" (fast path, 4x quicker than strptime), ISO 8601
+    ("2021-01-01T00:00:09.000", "2020-01-01 00:05:00") or, as a last resort, the US format
+    via strptime; naive values are local to `zone`. Returns aware UTC."""
+
+    def parse(text: str) -> datetime:
+        value: datetime | None = None
+        if len(text) == 22 and text[2] == "/" and text[5] == "/" and text[10] == " " and text[21] == "M":
+            try:
+                hour = int(text[11:13])
+                if 1 <= hour <= 12 and text[20] in "AP":
+                    hour = (0 if hour == 12 else hour) + (12 if text[20] == "P" else 0)
+                    value = datetime(
+                        int(text[6:10]), int(text[0:2]), int(text[3:5]),
+                        hour, int(text[14:16]), int(text[17:19]),
+                    )
+            except ValueError:
+                value = None
+        if value is None:
+            try:
+                value = datetime.fromisoformat(text)
+            except ValueError:
+                try:
+                    value = datetime.strptime(text, US_FORMAT)
+                except ValueError:
+                    raise ValueError(f"unrecognised date {text[:40]!r}") from None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=zone)
+        return value.astimezone(UTC)
+
+    return parse
+
+
+# slug_code costs ~10 µs a call; sources repeat a few hundred type and agency names.
+cached_slug = lru_cache(maxsize=4096)(slug_code)
+
+
+def department_code(name: str) -> str:
+    """A Department.code (40 characters) from a department's name."""
+    return cached_slug(name)[:40].strip("-")
+
+
+def not_before(value: datetime | None, start: datetime) -> datetime | None:
+    """`value`, unless it lies before `start` (an impossible date for the request)."""
+    return value if value is not None and value >= start else None
+
+
+def zip5(text: str) -> str:
+    """A US ZIP code (5 digits, or ZIP+4), else "" ("N/A", "0", "94107.0"...)."""
+    text = text.strip().removesuffix(".0")
+    if len(text) == 5 and text.isdigit():
+        return text
+    if len(text) == 10 and text[5] == "-" and text[:5].isdigit() and text[6:].isdigit():
+        return text
+    return ""
+
+
+def unmangle(text: str) -> str:
+    """Undo UTF-8 read as Latin-1 ("Transportationâ\\x80\\x99s" → "Transportation’s")."""
+    if "â\x80" in text:
+        try:
+            return text.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return text
+    return text
+
+
+def check_id(column: str, source_id: str) -> None:
+    if not source_id:
+        raise BadValue(column, "missing request id")
+    if len(source_id) > MAX_ID:
+        raise BadValue(column, f"request id longer than {MAX_ID} characters")

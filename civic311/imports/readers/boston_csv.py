@@ -16,7 +16,7 @@ from .base import (
     clip,
     coordinates,
     csv_rows,
-    local_datetime_parser,
+    local_parser,
     optional_datetime,
     required_datetime,
     slug_code,
@@ -36,7 +36,7 @@ class BostonCsvReader:
         return all(c in folded for c in REQUIRED)
 
     def read(self, path: Path, zone: tzinfo) -> Iterator[RequestRecord | Rejected]:
-        parse = local_datetime_parser(["iso", "%m/%d/%Y %I:%M:%S %p"], zone)
+        parse = local_parser(zone)
         for line, raw in csv_rows(path, REQUIRED, fold_case=True):
             source_id = raw["case_enquiry_id"].strip()
             try:

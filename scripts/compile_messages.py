@@ -27,7 +27,8 @@ def main(argv: list[str]) -> int:
         mo_path = po_path.with_suffix(".mo")
         po = polib.pofile(str(po_path))
         if check:
-            if not mo_path.exists() or _translations(po.translated_entries()) != _translations(list(polib.mofile(str(mo_path)))):
+            wanted = _translations(po.translated_entries())
+            if not mo_path.exists() or wanted != _translations(list(polib.mofile(str(mo_path)))):
                 stale.append(po_path.relative_to(ROOT))
             continue
         po.save_as_mofile(str(mo_path))

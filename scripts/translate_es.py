@@ -67,7 +67,8 @@ def main(po_path: Path) -> int:
     filled = 0
     for entry in po:
         if entry.msgid_plural:
-            if entry.msgid in ES_PLURAL and (len(entry.msgstr_plural) < plurals or not all(entry.msgstr_plural.values())):
+            incomplete = len(entry.msgstr_plural) < plurals or not all(entry.msgstr_plural.values())
+            if entry.msgid in ES_PLURAL and incomplete:
                 one, many = ES_PLURAL[entry.msgid]
                 # Spanish has nplurals=3 in CLDR (one, many for millions, other).
                 entry.msgstr_plural = {i: (one if i == 0 else many) for i in range(plurals)}

@@ -26,7 +26,7 @@ if not SECRET_KEY:
     if key_file.exists():
         SECRET_KEY = key_file.read_text().strip()
     else:
-        SECRET_KEY = "insecure-development-key-set-CIVIC311_SECRET_KEY"
+        SECRET_KEY = "insecure-development-key-set-CIVIC311_SECRET_KEY"  # noqa: S105
 ALLOWED_HOSTS = os.environ.get("CIVIC311_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("CIVIC311_CSRF_TRUSTED_ORIGINS", "").split(",") if o

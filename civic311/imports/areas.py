@@ -54,9 +54,16 @@ def read_geojson(
         raise MalformedFile(str(path), exc.lineno, None, f"invalid or truncated JSON: {exc.msg}") from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise MalformedFile(str(path), 1, "type", "expected a GeoJSON FeatureCollection")
+    raw_features = document.get("features")
+    if not isinstance(raw_features, list):
+        raise MalformedFile(str(path), None, "features", "the FeatureCollection has no list of features")
     features = []
-    for index, feature in enumerate(document.get("features", []), start=1):
+    for index, feature in enumerate(raw_features, start=1):
+        if not isinstance(feature, dict):
+            raise MalformedFile(str(path), None, "features", f"feature {index} is not a GeoJSON object")
         geometry = feature.get("geometry") or {}
+        if not isinstance(geometry, dict):
+            raise MalformedFile(str(path), None, "geometry", f"feature {index} has no geometry object")
         if geometry.get("type") not in ("Polygon", "MultiPolygon"):
             raise MalformedFile(str(path), None, "geometry", f"feature {index} is not a polygon")
         try:
@@ -64,6 +71,8 @@ def read_geojson(
         except (ValueError, TypeError, KeyError) as exc:
             raise MalformedFile(str(path), None, "geometry", f"feature {index}: {exc}") from None
         props = feature.get("properties") or {}
+        if not isinstance(props, dict):
+            raise MalformedFile(str(path), None, "properties", f"feature {index} has no properties object")
         features.append(
             AreaFeature(
                 name=_name(props, name_field, path, index),

@@ -25,7 +25,7 @@ from civic311.places.services import ensure_jurisdiction
 
 from .models import ImportRun
 from .readers import READERS
-from .records import MalformedFile, Rejected, RequestRecord
+from .records import Rejected, RequestRecord
 from .writer import RequestWriter, row_hash
 
 BATCH_SIZE = 5000
@@ -150,6 +150,9 @@ class _Importer:
         status = self.catalog.statuses.get(record.detailed_status)
         if status is None:
             return Rejected(record.line, record.source_id, "status", f"unknown status {record.detailed_status!r}")
+        if self.catalog.strict and record.service_code not in self.catalog.service_types:
+            return Rejected(record.line, record.source_id, "service type",
+                            f"unknown service type {record.service_code!r} (strict catalog)")
         department_id = self.catalog.department(record)
         queue_id = self.catalog.queue(record, department_id)
         try:
@@ -247,8 +250,9 @@ def import_requests(
                 changes={"created": summary.created, "updated": summary.updated,
                          "rejected": summary.rejected},
             )
-    except MalformedFile as exc:
-        run.outcome, run.error = ImportRun.Outcome.FAILED, str(exc)
+    except Exception as exc:
+        # Whatever stopped the file, the run says so; the transaction left nothing behind.
+        run.outcome, run.error = ImportRun.Outcome.FAILED, str(exc)[:2000]
         run.finished_at = timezone.now()
         run.save()
         raise

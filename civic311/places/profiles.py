@@ -30,9 +30,9 @@ class Profile:
     departments: dict[str, str] = field(default_factory=dict)
 
     def is_placeholder(self, lat: float, long: float) -> bool:
+        # Within half a unit of the 4th decimal: 42.35944 is City Hall, 42.3595 is not.
         return any(
-            abs(lat - p_lat) < 1e-4 and abs(long - p_long) < 1e-4
-            for p_lat, p_long in self.placeholder_points
+            abs(lat - p_lat) <= 5e-5 and abs(long - p_long) <= 5e-5 for p_lat, p_long in self.placeholder_points
         )
 
     def in_bbox(self, lat: float, long: float) -> bool:

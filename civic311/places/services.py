@@ -103,7 +103,7 @@ def load_layer(
         if not geom.is_valid:
             geom = geom.buffer(0)
         centroid = geom.representative_point()
-        district, was_created = District.objects.update_or_create(
+        _district, was_created = District.objects.update_or_create(
             layer=layer,
             name=feature.name,
             defaults={

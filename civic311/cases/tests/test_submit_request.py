@@ -24,7 +24,7 @@ def pothole() -> ServiceType:
 
 
 def test_a_new_request_is_filed_under_the_neighborhood_of_its_point(pothole: ServiceType) -> None:
-    east, west = boston_with_squares()
+    _east, west = boston_with_squares()
     request = submit_request(service_type=pothole, channel=Channel.objects.get(code="web"),
                              description="Deep hole", lat=42.35, long=-71.10)
     assert request.neighborhood == west

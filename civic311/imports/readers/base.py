@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, tzinfo
@@ -36,28 +35,48 @@ class RequestReader(Protocol):
     def read(self, path: Path, zone: tzinfo) -> Iterator[RequestRecord | Rejected]: ...
 
 
-def open_text(path: Path) -> IO[str]:
-    """Open a text file, transparently gunzipping; decoding is strict (bad bytes are errors)."""
-    raw: IO[bytes] = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # type: ignore[assignment] # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
+def open_binary(path: Path) -> IO[bytes]:
+    """Open a file for reading, transparently gunzipping `.gz`."""
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
+def text_lines(path: Path) -> Iterator[str]:
+    """The lines of a UTF-8 text file, decoded one by one so that undecodable bytes or a
+    truncated file raise MalformedFile naming the exact line."""
+    number = 0
+    with open_binary(path) as raw:
+        try:
+            for number, data in enumerate(raw, start=1):
+                try:
+                    text = data.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise MalformedFile(
+                        str(path), number, None, f"not UTF-8 text ({exc.reason} at column {exc.start + 1})"
+                    ) from None
+                yield text.removeprefix("\ufeff") if number == 1 else text
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise MalformedFile(str(path), number + 1, None, f"truncated or corrupt file ({exc})") from None
 
 
 def read_header(path: Path) -> list[str]:
     """The first CSV row of a file, or [] if it is not readable as CSV text."""
     try:
-        with open_text(path) as fh:
-            return next(csv.reader(fh), [])
-    except (UnicodeDecodeError, OSError, EOFError, zlib.error, csv.Error):
+        return next(csv.reader(text_lines(path)), [])
+    except (MalformedFile, OSError, csv.Error):
         return []
 
 
 def csv_rows(
     path: Path, required: Sequence[str], *, fold_case: bool = False
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line, row) for each CSV record. A wrong header, undecodable bytes or a truncated
-    file raise MalformedFile naming the line. `fold_case` lower-cases column names."""
-    fh = open_text(path)
-    reader = csv.reader(fh, strict=False)
+    """(line, row) for each CSV record. A wrong header, undecodable bytes, a ragged record
+    or a truncated file raise MalformedFile naming the line. `fold_case` lower-cases
+    column names."""
+    lines = text_lines(path)
+    # strict: a quoted field still open at the end of the file is an error, not a value.
+    reader = csv.reader(lines, strict=True)
     line = 1
     try:
         try:
@@ -84,16 +103,11 @@ def csv_rows(
                 )
             yield line + 1, dict(zip(header, row, strict=True))
             line = reader.line_num
-    except UnicodeDecodeError as exc:
-        raise MalformedFile(
-            str(path), reader.line_num + 1, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})"
-        ) from None
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise MalformedFile(str(path), reader.line_num + 1, None, f"truncated or corrupt file ({exc})") from None
     except csv.Error as exc:
-        raise MalformedFile(str(path), reader.line_num, None, f"CSV error: {exc}") from None
+        # Named by the line where the broken record starts.
+        raise MalformedFile(str(path), line + 1, None, f"CSV error: {exc}") from None
     finally:
-        fh.close()
+        lines.close()  # type: ignore[attr-defined]
 
 
 DatetimeParser = Callable[[str], datetime]

@@ -13,6 +13,7 @@ from ..records import Rejected, RequestRecord
 from .base import (
     BadValue,
     DatetimeParser,
+    check_id,
     clip,
     coordinates,
     csv_rows,
@@ -45,13 +46,12 @@ class BostonCsvReader:
                 yield Rejected(line, source_id, bad.field, bad.reason)
 
     def _record(self, line: int, source_id: str, row: dict[str, str], parse: DatetimeParser) -> RequestRecord:
-        if not source_id:
-            raise BadValue("case_enquiry_id", "missing case id")
+        check_id("case_enquiry_id", source_id)
         type_name = row["type"].strip()
         if not type_name:
             raise BadValue("type", "missing type")
         closed = row["case_status"].strip().lower() == "closed"
-        queue = row.get("queue", "").strip()
+        queue = clip(row.get("queue", ""), 80)
         notes = row.get("closure_reason", "").strip()
         if closed:
             status = "duplicate" if DUPLICATE.search(notes) else "closed"
@@ -59,7 +59,7 @@ class BostonCsvReader:
             status = "assigned" if queue else "new"
         lat, long = coordinates(row, "latitude", "longitude")
         title = row.get("case_title", "").strip()
-        department = row.get("department", "").strip()
+        department = clip(row.get("department", ""), 40)
         return RequestRecord(
             line=line,
             source_id=source_id,

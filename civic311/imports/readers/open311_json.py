@@ -3,6 +3,7 @@ object wrapping one, or JSON Lines (one request object a line), optionally gzipp
 
 from __future__ import annotations
 
+import gzip
 import json
 import zlib
 from collections.abc import Iterator, Sequence
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..records import MalformedFile, Rejected, RequestRecord
-from .base import BadValue, clip, open_text, slug_code
+from .base import BadValue, clip, open_binary, slug_code, text_lines
 
 STATUS = {"open": "new", "closed": "closed"}
 WRAPPER_KEYS = ("service_requests", "requests", "body", "data", "results")
@@ -45,7 +46,8 @@ def _coordinate(value: Any, field: str) -> float | None:
 
 def _text(obj: dict[str, Any], key: str) -> str:
     value = obj.get(key)
-    return "" if value is None else str(value).strip()
+    # NUL cannot be stored in PostgreSQL text and never means anything in a 311 record.
+    return "" if value is None else str(value).replace("\x00", "").strip()
 
 
 def _unwrap(document: Any) -> list[Any]:
@@ -72,33 +74,34 @@ class Open311JsonReader:
 
     def _objects(self, path: Path) -> Iterator[tuple[int, Any]]:
         name = path.name.removesuffix(".gz")
+        if name.endswith((".jsonl", ".ndjson")):
+            for line_no, line in enumerate(text_lines(path), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    yield line_no, json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise MalformedFile(str(path), line_no, None, f"invalid JSON: {exc.msg}") from None
+            return
         try:
-            with open_text(path) as fh:
-                if name.endswith(".jsonl") or name.endswith(".ndjson"):
-                    for line_no, line in enumerate(fh, start=1):
-                        if not line.strip():
-                            continue
-                        try:
-                            yield line_no, json.loads(line)
-                        except json.JSONDecodeError as exc:
-                            raise MalformedFile(str(path), line_no, None, f"invalid JSON: {exc.msg}") from None
-                else:
-                    text = fh.read()
-                    try:
-                        document = json.loads(text)
-                    except json.JSONDecodeError as exc:
-                        raise MalformedFile(
-                            str(path), exc.lineno, None, f"invalid or truncated JSON: {exc.msg}"
-                        ) from None
-                    try:
-                        items = _unwrap(document)
-                    except (ValueError, json.JSONDecodeError) as exc:
-                        raise MalformedFile(str(path), 1, None, str(exc)) from None
-                    yield from enumerate(items, start=1)
-        except UnicodeDecodeError as exc:
-            raise MalformedFile(str(path), None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-        except (EOFError, zlib.error, OSError) as exc:
+            with open_binary(path) as raw:
+                data = raw.read()
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             raise MalformedFile(str(path), None, None, f"truncated or corrupt file ({exc})") from None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise MalformedFile(str(path), line, None, f"not UTF-8 text ({exc.reason})") from None
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise MalformedFile(str(path), exc.lineno, None, f"invalid or truncated JSON: {exc.msg}") from None
+        try:
+            items = _unwrap(document)
+        except (ValueError, json.JSONDecodeError) as exc:
+            raise MalformedFile(str(path), 1, None, str(exc)) from None
+        yield from enumerate(items, start=1)
 
     def read(self, path: Path, zone: tzinfo) -> Iterator[RequestRecord | Rejected]:
         for line, obj in self._objects(path):

@@ -28,7 +28,7 @@ def admin_client_logged_in(client: Client) -> Client:
 
 @pytest.mark.parametrize("url", PAGES)
 def test_admin_pages_open_for_staff(admin_client_logged_in: Client, url: str) -> None:
-    east, west = boston_with_squares()
+    _east, west = boston_with_squares()
     add_request("A1", west)
     assert admin_client_logged_in.get(url).status_code == 200
 

@@ -46,7 +46,7 @@ def test_empty_city_says_nothing_is_loaded_yet(client: Client) -> None:
 
 
 def test_map_data_has_counts_and_no_request_details(client: Client) -> None:
-    east, west = boston_with_squares()
+    _east, west = boston_with_squares()
     add_request("W1", west, description="Call me at 617-555-1234", address="1 Main St")
     data = client.get("/neighborhoods.geojson").json()
     by_name = {f["properties"]["name"]: f for f in data["features"]}
@@ -57,7 +57,7 @@ def test_map_data_has_counts_and_no_request_details(client: Client) -> None:
 
 
 def test_home_page_query_count_does_not_grow_with_neighborhoods(client: Client, django_assert_max_num_queries) -> None:
-    east, west = boston_with_squares()
+    _east, west = boston_with_squares()
     add_request("W1", west)
     with django_assert_max_num_queries(8):
         client.get("/")

@@ -10,7 +10,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def test_map_draws_every_neighborhood_without_a_tile_server(live_server, page) -> None:
-    east, west = boston_with_squares()
+    _east, west = boston_with_squares()
     add_request("W1", west)
     page.goto(live_server.url + "/")
     page.wait_for_selector("#map[data-ready=true]")

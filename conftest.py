@@ -61,3 +61,26 @@ def page(browser):  # type: ignore[no-untyped-def]
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _forget_cached_jurisdiction():  # type: ignore[no-untyped-def]
+    """Each test sets up its own city; a zone cached by an earlier test must not leak."""
+    from civic311.places import middleware
+
+    middleware._zone.clear()
+    yield
+    middleware._zone.clear()
+
+
+@pytest.fixture
+def reference_data(transactional_db):  # type: ignore[no-untyped-def]
+    """The seeded statuses and channels, for transactional tests (a flush after an earlier
+    transactional test removes what the data migrations created)."""
+    from civic311.cases.models import Status
+    from civic311.cases.seeds import ensure_statuses
+    from civic311.catalog.models import Channel
+    from civic311.catalog.seeds import ensure_channels
+
+    ensure_statuses(Status)
+    ensure_channels(Channel)

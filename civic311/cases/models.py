@@ -100,7 +100,7 @@ class RequestUpdate(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["request", "created_at"])]
+        indexes = [models.Index(fields=["request", "created_at"]), models.Index(fields=["created_at"])]
 
     def __str__(self) -> str:
         return f"{self.request.public_id} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from .models import ServiceRequest
+from .models import Attachment, RequestUpdate, ServiceRequest
 
 
 @dataclass(frozen=True)
@@ -33,3 +36,79 @@ def top_service_types(limit: int = 10) -> list[tuple[str, int]]:
         .order_by("-n", "service_type__name")[:limit]
     )
     return [(r["service_type__name"], r["n"]) for r in rows]
+
+
+def public_requests(
+    *,
+    public_ids: Sequence[str] | None = None,
+    service_type_ids: Sequence[int] | None = None,
+    statuses: Sequence[str] | None = None,
+    detailed_status_codes: Sequence[str] | None = None,
+    requested_from: datetime | None = None,
+    requested_to: datetime | None = None,
+    updated_from: datetime | None = None,
+    updated_to: datetime | None = None,
+    with_public_updates: bool = False,
+) -> QuerySet[ServiceRequest]:
+    """Requests for public output, newest first, with everything a list shows joined in one
+    query: the service type, channel, neighborhood, detailed status, and the id of the first
+    public attachment (`first_attachment_id`). With `with_public_updates`, the public
+    updates are prefetched as `public_updates` (one more query). Bounds are inclusive."""
+    first_attachment = (
+        Attachment.objects.filter(request=OuterRef("pk"), is_public=True).order_by("id").values("id")[:1]
+    )
+    queryset = (
+        ServiceRequest.objects.select_related("service_type", "channel", "neighborhood", "detailed_status")
+        # A neighborhood's polygon can weigh tens of kilobytes: only its name is shown.
+        .defer("attributes", "neighborhood__geometry")
+        .annotate(first_attachment_id=Subquery(first_attachment))
+        .order_by("-requested_at", "-id")
+    )
+    if public_ids is not None:
+        queryset = queryset.filter(public_id__in=public_ids)
+    if service_type_ids is not None:
+        queryset = queryset.filter(service_type_id__in=service_type_ids)
+    if statuses is not None:
+        queryset = queryset.filter(status__in=statuses)
+    if detailed_status_codes is not None:
+        queryset = queryset.filter(detailed_status__code__in=detailed_status_codes)
+    if requested_from is not None:
+        queryset = queryset.filter(requested_at__gte=requested_from)
+    if requested_to is not None:
+        queryset = queryset.filter(requested_at__lte=requested_to)
+    if updated_from is not None:
+        queryset = queryset.filter(updated_at__gte=updated_from)
+    if updated_to is not None:
+        queryset = queryset.filter(updated_at__lte=updated_to)
+    if with_public_updates:
+        queryset = queryset.prefetch_related(
+            Prefetch(
+                "updates",
+                queryset=RequestUpdate.objects.filter(is_public=True).select_related("status_to"),
+                to_attr="public_updates",
+            )
+        )
+    return queryset
+
+
+def public_updates(*, created_from: datetime, created_to: datetime | None) -> QuerySet[RequestUpdate]:
+    """Public updates made in a window, oldest first, each with its request and
+    `status_code`: the detailed status the request had once the update was made (its own
+    status change, else the last one before it, else the request's current status)."""
+    earlier_change = (
+        RequestUpdate.objects.filter(request=OuterRef("request"), status_to__isnull=False)
+        .filter(Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), id__lte=OuterRef("id")))
+        .order_by("-created_at", "-id")
+        .values("status_to__code")[:1]
+    )
+    queryset = (
+        RequestUpdate.objects.filter(is_public=True, created_at__gte=created_from)
+        .select_related("request", "request__service_type", "request__detailed_status", "status_to")
+        .annotate(
+            status_code=Coalesce(F("status_to__code"), Subquery(earlier_change), F("request__detailed_status__code"))
+        )
+        .order_by("created_at", "id")
+    )
+    if created_to is not None:
+        queryset = queryset.filter(created_at__lte=created_to)
+    return queryset

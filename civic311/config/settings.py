@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "civic311.imports",
     "civic311.privacy",
     "civic311.portal",
+    "civic311.open311",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,9 @@ class Constituent(models.Model):
     name = models.CharField(max_length=200, blank=True)
     email = models.EmailField(blank=True, db_index=True)
     phone = models.CharField(max_length=30, blank=True, db_index=True)
+    # Identifiers a client application sends with a report (Open311 device_id, account_id).
+    device_id = models.CharField(max_length=100, blank=True)
+    account_id = models.CharField(max_length=100, blank=True)
     preferred_language = models.CharField(max_length=10, default="en")
     consent_contact = models.BooleanField(
         default=False, help_text=_("May the city contact this person about their requests?")

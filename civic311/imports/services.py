@@ -57,6 +57,7 @@ class CatalogResolver:
         self.profile, self.strict = profile, strict
         self.service_types = dict(ServiceType.objects.values_list("code", "id"))
         self.departments = dict(Department.objects.values_list("code", "id"))
+        self.department_names = dict(Department.objects.values_list("id", "name"))
         self.queues = {
             (d, q): pk for pk, d, q in Queue.objects.values_list("id", "department__code", "code")
         }
@@ -72,7 +73,9 @@ class CatalogResolver:
             return None
         if code not in self.departments:
             name = self.profile.departments.get(code) or record.department_name or code
-            self.departments[code] = Department.objects.create(code=code, name=name[:200]).pk
+            department = Department.objects.create(code=code, name=name[:200])
+            self.departments[code] = department.pk
+            self.department_names[department.pk] = department.name
         return self.departments[code]
 
     def queue(self, record: RequestRecord, department_id: int | None) -> int | None:
@@ -162,11 +165,12 @@ class _Importer:
         if department_id is None:
             department_id, queue_id = self.catalog.service_defaults.get(service_type_id, (None, None))
         updated_at = record.updated_at or record.closed_at or record.requested_at
+        agency = self.catalog.department_names.get(department_id, "") if department_id else ""
         content = (
             record.source_id, service_type_id, status[1], status[0], record.status_notes,
             record.description, record.address, record.address_id, record.zipcode,
             record.lat, record.long, neighborhood_id, self.catalog.channel(record.channel_label),
-            department_id, queue_id, record.agency, record.requested_at, updated_at,
+            department_id, queue_id, agency or record.agency, record.requested_at, updated_at,
             record.expected_at, record.closed_at, record.media_url, "{}", self.source_system,
             record.source_id, record.source_neighborhood[:200], record.channel_label[:100],
         )

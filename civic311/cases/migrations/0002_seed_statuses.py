@@ -2,27 +2,11 @@
 
 from django.db import migrations
 
-STATUSES = [
-    ("new", "New", "open"),
-    ("acknowledged", "Acknowledged", "open"),
-    ("assigned", "Assigned", "open"),
-    ("in_progress", "In progress", "open"),
-    ("on_hold", "On hold", "open"),
-    ("reopened", "Reopened", "open"),
-    ("transferred", "Transferred", "open"),
-    ("resolved", "Resolved", "closed"),
-    ("closed", "Closed", "closed"),
-    ("duplicate", "Duplicate", "closed"),
-    ("cancelled", "Cancelled", "closed"),
-]
+from civic311.cases.seeds import ensure_statuses
 
 
 def seed(apps, schema_editor):
-    Status = apps.get_model("cases", "Status")
-    for order, (code, name, open311) in enumerate(STATUSES):
-        Status.objects.get_or_create(
-            code=code, defaults={"name": name, "open311_status": open311, "order": order}
-        )
+    ensure_statuses(apps.get_model("cases", "Status"))
 
 
 class Migration(migrations.Migration):

@@ -2,26 +2,11 @@
 
 from django.db import migrations
 
-CHANNELS = [
-    ("phone", "Phone"),
-    ("web", "Web"),
-    ("app", "Mobile app"),
-    ("open311", "Open311 API"),
-    ("email", "E-mail"),
-    ("sms", "SMS"),
-    ("social", "Social media"),
-    ("chat", "Chat"),
-    ("walk_in", "Walk-in"),
-    ("mobile_unit", "Mobile unit"),
-    ("employee", "Employee"),
-    ("other", "Other"),
-]
+from civic311.catalog.seeds import ensure_channels
 
 
 def seed(apps, schema_editor):
-    Channel = apps.get_model("catalog", "Channel")
-    for code, name in CHANNELS:
-        Channel.objects.get_or_create(code=code, defaults={"name": name})
+    ensure_channels(apps.get_model("catalog", "Channel"))
 
 
 class Migration(migrations.Migration):

@@ -77,7 +77,8 @@ class BostonCsvReader:
             detailed_status=status,
             status_notes=notes,
             description=title if title and title != type_name else "",
-            address=clip(row.get("location", ""), 300),
+            # Boston's export pads address parts with double spaces.
+            address=clip(" ".join(row.get("location", "").split()), 300),
             zipcode=row.get("location_zipcode", "").strip().removesuffix(".0").zfill(5)[:10]
             if row.get("location_zipcode", "").strip()
             else "",

@@ -91,8 +91,8 @@ class Open311JsonReader:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            raise MalformedFile(str(path), line, None, f"not UTF-8 text ({exc.reason})") from None
+            bad_line = data.count(b"\n", 0, exc.start) + 1
+            raise MalformedFile(str(path), bad_line, None, f"not UTF-8 text ({exc.reason})") from None
         try:
             document = json.loads(text)
         except json.JSONDecodeError as exc:

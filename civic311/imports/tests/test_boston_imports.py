@@ -435,7 +435,7 @@ def test_city_hall_placeholder_rows_are_stored_without_a_location(
     assert set(no_location.values_list("public_id", flat=True)) == placeholder
     assert not no_location.filter(neighborhood__isnull=False).exists()
     twitter = stored(TWITTER_AT_CITY_HALL)
-    assert twitter.address == "2 Champney Pl  Boston  MA  02114"  # the address is kept
+    assert twitter.address == "2 Champney Pl Boston MA 02114"  # kept, double spaces collapsed
     assert twitter.source_neighborhood == "Beacon Hill"
 
 

@@ -1,0 +1,316 @@
+"""POST requests: what a client sends (form or multipart), what it gets back for each kind
+of service, and every way a submission is refused — with all its problems at once."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+from PIL import Image
+
+from civic311.audit.models import AuditEvent
+from civic311.cases.models import Attachment, ServiceRequest
+from civic311.open311.keys import take_rate_limit_slot
+from civic311.open311.models import ApiKey
+from civic311.open311.services import revoke_api_key, save_new_api_key
+
+from .conftest import API, City, Validate, child_names, get, json_of, post, xml_of
+
+BOSTON_COMMON = {"lat": "42.355", "long": "-71.065"}
+
+
+def pothole_form(api_key: str, **more: Any) -> dict[str, Any]:
+    return {"api_key": api_key, "service_code": "pothole", **BOSTON_COMMON, **more}
+
+
+def errors_of(response: Any) -> list[str]:
+    return [e["description"] for e in json_of(response)]
+
+
+def test_a_realtime_service_answers_with_the_new_request_id(
+    client: Client, city: City, api_key: str, validate: Validate
+) -> None:
+    response = post(client, "requests.json", pothole_form(api_key, description="Deep hole by the gate"))
+    assert response.status_code == 200
+    answer = json_of(response)
+    validate("post-request-response.json", answer)
+    request = ServiceRequest.objects.get()
+    assert answer[0]["service_request_id"] == request.public_id
+    assert "token" not in answer[0]
+    assert answer[0]["service_notice"].startswith("Expected to be addressed by ")
+    assert request.description == "Deep hole by the gate"
+    assert request.channel is not None and request.channel.code == "open311"
+    assert request.neighborhood == city.west
+    assert (request.lat, request.long) == (42.355, -71.065)
+
+
+def test_the_xml_answer_has_the_spec_elements(client: Client, city: City, api_key: str) -> None:
+    root = xml_of(post(client, "requests.xml", pothole_form(api_key)))
+    assert root.tag == "service_requests"
+    assert child_names(root) == ["request"]
+    assert child_names(root[0]) == ["service_request_id", "service_notice"]
+    assert root.findtext("request/service_request_id") == ServiceRequest.objects.get().public_id
+
+
+def test_a_batch_service_answers_with_a_token_that_resolves_to_the_id(
+    client: Client, city: City, api_key: str, validate: Validate
+) -> None:
+    answer = json_of(post(client, "requests.json", {"api_key": api_key, "service_code": "bulk-item",
+                                                     "address_string": "1 City Hall Sq"}))
+    validate("post-request-response.json", answer)
+    assert set(answer[0]) == {"token"}
+    token = answer[0]["token"]
+    resolved = json_of(get(client, f"tokens/{token}.json"))
+    validate("tokens.json", resolved)
+    assert resolved == [{"service_request_id": ServiceRequest.objects.get().public_id, "token": token}]
+    root = xml_of(get(client, f"tokens/{token}.xml"))
+    assert root.tag == "service_requests"
+    assert child_names(root[0]) == ["service_request_id", "token"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_an_unknown_token_is_a_404(client: Client, city: City, fmt: str) -> None:
+    assert get(client, f"tokens/nothing-like-it.{fmt}").status_code == 404
+
+
+def test_a_blackbox_service_answers_with_neither_id_nor_token(
+    client: Client, city: City, api_key: str, validate: Validate
+) -> None:
+    answer = json_of(post(client, "requests.json", {"api_key": api_key, "service_code": "tip",
+                                                     "address_id": "SAM-12345"}))
+    validate("post-request-response.json", answer)
+    assert "service_request_id" not in answer[0] and "token" not in answer[0]
+    assert answer[0]["service_notice"]
+    assert ServiceRequest.objects.get().address_id == "SAM-12345"
+
+
+def test_attribute_answers_are_kept_by_code_and_multivalue_lists_as_lists(
+    client: Client, city: City, api_key: str
+) -> None:
+    form = {"api_key": api_key, "service_code": "graffiti", **BOSTON_COMMON,
+            "attribute[SURFACE]": "brick", "attribute[COLOURS][]": ["red", "blue"], "attribute[HEIGHT]": "2.5",
+            "attribute[SEEN]": "2026-11-20T08:00:00-05:00", "attribute[WORDING]": "Hello",
+            "attribute[fixmystreet_id]": "1234", "attribute[INFO]": "ignored"}
+    response = post(client, "requests.json", form)
+    assert response.status_code == 200, response.content
+    assert ServiceRequest.objects.get().attributes == {
+        "SURFACE": "brick", "COLOURS": ["red", "blue"], "HEIGHT": 2.5,
+        "SEEN": "2026-11-20T08:00:00-05:00", "WORDING": "Hello",
+    }
+
+
+def test_a_single_value_for_a_multivalue_list_is_a_list_of_one(client: Client, city: City, api_key: str) -> None:
+    form = {"api_key": api_key, "service_code": "graffiti", **BOSTON_COMMON,
+            "attribute[SURFACE]": "metal", "attribute[COLOURS]": "green", "attribute[HEIGHT]": "3"}
+    assert post(client, "requests.json", form).status_code == 200
+    assert ServiceRequest.objects.get().attributes == {"SURFACE": "metal", "COLOURS": ["green"], "HEIGHT": 3}
+
+
+def test_every_wrong_attribute_is_reported_at_once(
+    client: Client, city: City, api_key: str, validate: Validate
+) -> None:
+    form = {"api_key": api_key, "service_code": "graffiti", **BOSTON_COMMON,
+            "attribute[COLOURS][]": ["red", "purple"], "attribute[HEIGHT]": "tall",
+            "attribute[SEEN]": "yesterday", "attribute[WORDING]": "two\nlines"}
+    response = post(client, "requests.json", form)
+    assert response.status_code == 400
+    errors = json_of(response)
+    validate("errors.json", errors)
+    assert [e["code"] for e in errors] == [400] * 5
+    text = " | ".join(e["description"] for e in errors)
+    for expected in ("attribute[SURFACE] is required", "'purple' not among", "attribute[HEIGHT] must be a number",
+                     "attribute[SEEN] must be an ISO 8601 datetime", "attribute[WORDING] must be a single line"):
+        assert expected in text
+    assert not ServiceRequest.objects.exists()
+
+
+def test_a_value_outside_a_single_value_list_is_refused(client: Client, city: City, api_key: str) -> None:
+    form = {"api_key": api_key, "service_code": "graffiti", **BOSTON_COMMON, "attribute[SURFACE]": "starfish"}
+    assert "'starfish' is not among" in errors_of(post(client, "requests.json", form))[0]
+
+
+def test_several_field_errors_come_back_together_in_xml(client: Client, city: City, api_key: str) -> None:
+    response = post(client, "requests.xml", {"api_key": api_key, "lat": "42.35", "description": "x" * 4001,
+                                              "email": "not-an-address", "media_url": "javascript:alert(1)"})
+    assert response.status_code == 400
+    root = xml_of(response)
+    descriptions = [e.findtext("description") or "" for e in root.iterfind("error")]
+    assert len(descriptions) == 5
+    assert descriptions[0].startswith("service_code is missing")
+    assert any("lat and long must be sent together" in d for d in descriptions)
+    assert any("the limit is 4000" in d for d in descriptions)
+    assert any("email is not a valid" in d for d in descriptions)
+    assert any("media_url must be an http or https URL" in d for d in descriptions)
+
+
+@pytest.mark.parametrize(
+    ("location", "message"),
+    [
+        ({}, "A location is required"),
+        ({"long": "-71.06"}, "lat and long must be sent together"),
+        ({"lat": "nan", "long": "-71.06"}, "lat must be a decimal number"),
+        ({"lat": "42.35", "long": "1e3"}, "long must be a decimal number"),
+        ({"lat": "41.0", "long": "-71.06"}, "is outside Boston"),
+        ({"address_string": "x" * 301}, "address_string is longer than 300"),
+    ],
+)
+def test_a_missing_or_wrong_location_is_refused(
+    client: Client, city: City, api_key: str, location: dict[str, str], message: str
+) -> None:
+    response = post(client, "requests.json", {"api_key": api_key, "service_code": "pothole", **location})
+    assert response.status_code == 400
+    assert any(message in e for e in errors_of(response))
+
+
+def test_an_address_alone_is_a_location(client: Client, city: City, api_key: str) -> None:
+    response = post(client, "requests.json", {"api_key": api_key, "service_code": "pothole",
+                                               "address_string": "1 City Hall Sq, Boston"})
+    assert response.status_code == 200
+    assert ServiceRequest.objects.get().address == "1 City Hall Sq, Boston"
+
+
+def test_html_in_a_description_is_stripped_to_its_text(client: Client, city: City, api_key: str) -> None:
+    description = "<p>Hole <b>near</b> the gate</p>\n<script>alert('x')</script>Please fix & thanks"
+    assert post(client, "requests.json", pothole_form(api_key, description=description)).status_code == 200
+    assert ServiceRequest.objects.get().description == "Hole near the gate\nPlease fix & thanks"
+
+
+def test_a_description_of_4000_characters_is_accepted(client: Client, city: City, api_key: str) -> None:
+    assert post(client, "requests.json", pothole_form(api_key, description="a" * 4000)).status_code == 200
+
+
+def test_the_first_of_repeated_media_urls_is_kept(client: Client, city: City, api_key: str) -> None:
+    form = pothole_form(api_key, media_url=["https://example.org/1.jpg", "https://example.org/2.jpg"])
+    assert post(client, "requests.json", form).status_code == 200
+    assert ServiceRequest.objects.get().media_url == "https://example.org/1.jpg"
+
+
+def test_an_unknown_service_code_is_a_404(client: Client, city: City, api_key: str) -> None:
+    response = post(client, "requests.json", {"api_key": api_key, "service_code": "unicorns", **BOSTON_COMMON})
+    assert response.status_code == 404
+    assert "unicorns" in errors_of(response)[0]
+
+
+def test_another_jurisdiction_is_a_404(client: Client, city: City, api_key: str) -> None:
+    response = post(client, "requests.json", pothole_form(api_key, jurisdiction_id="sfgov.org"))
+    assert response.status_code == 404
+
+
+# --- the api_key ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_post_without_an_api_key_is_a_403(client: Client, city: City, fmt: str) -> None:
+    response = post(client, f"requests.{fmt}", {"service_code": "pothole", **BOSTON_COMMON})
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "api_key is missing" in body
+    assert not ServiceRequest.objects.exists()
+
+
+def test_a_wrong_api_key_is_a_403_before_anything_else(client: Client, city: City) -> None:
+    response = post(client, "requests.json", {"api_key": "o311_guess", "service_code": "unicorns"})
+    assert response.status_code == 403
+    assert errors_of(response) == ["api_key is invalid or has been revoked."]
+
+
+def test_a_revoked_api_key_is_a_403(client: Client, city: City, api_key: str) -> None:
+    revoke_api_key(ApiKey.objects.get(), actor_label="test")
+    assert post(client, "requests.json", pothole_form(api_key)).status_code == 403
+
+
+def test_the_api_key_may_come_in_the_query_string(client: Client, city: City, api_key: str) -> None:
+    response = client.post(f"{API}requests.json?api_key={api_key}", {"service_code": "pothole", **BOSTON_COMMON})
+    assert response.status_code == 200
+
+
+def test_every_post_records_the_key_that_made_it(client: Client, city: City, api_key: str) -> None:
+    post(client, "requests.json", pothole_form(api_key))
+    request = ServiceRequest.objects.get()
+    event = AuditEvent.objects.get(action="request.submitted", object_id=str(request.pk))
+    key = ApiKey.objects.get()
+    assert event.actor_label == "open311:Test app"
+    assert event.changes["api_key"] == key.prefix and event.changes["api_key_id"] == key.pk
+    assert event.channel == "open311"
+    key.refresh_from_db()
+    assert key.last_used_at is not None
+
+
+def test_a_key_over_its_rate_limit_gets_429_until_the_next_minute(client: Client, city: City) -> None:
+    key = save_new_api_key(ApiKey(name="Slow app", rate_limit_per_minute=2), actor_label="test")
+    answers = [post(client, "requests.json", pothole_form(key)).status_code for _ in range(3)]
+    assert answers == [200, 200, 429]
+    refused = post(client, "requests.json", pothole_form(key))
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert "2 writes a minute" in errors_of(refused)[0]
+    assert ServiceRequest.objects.count() == 2
+    next_minute = timezone.now() + timedelta(minutes=1)
+    assert take_rate_limit_slot(ApiKey.objects.get(name="Slow app"), now=next_minute)
+
+
+# --- a photo ------------------------------------------------------------------------------
+
+
+def photo_with_exif(fmt: str = "JPEG", size: tuple[int, int] = (64, 48)) -> bytes:
+    image = Image.new("RGB", size, (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x9286] = "secret comment"  # UserComment
+    out = io.BytesIO()
+    image.save(out, format=fmt, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_a_photo_is_stored_without_its_exif_and_served_as_the_media_url(
+    client: Client, city: City, api_key: str
+) -> None:
+    upload = SimpleUploadedFile("IMG_0001.jpg", photo_with_exif(), content_type="application/octet-stream")
+    response = client.post(API + "requests.json", {**pothole_form(api_key), "media": upload})
+    assert response.status_code == 200, response.content
+    attachment = Attachment.objects.get()
+    assert attachment.content_type == "image/jpeg"
+    with attachment.file.open("rb") as stored:
+        data = stored.read()
+    assert b"secret comment" not in data and b"PhoneMaker" not in data
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.size == (64, 48) and not image.getexif()
+
+    media_url = json_of(get(client, "requests/{}.json".format(json_of(response)[0]["service_request_id"])))[0][
+        "media_url"
+    ]
+    assert media_url == f"http://testserver{API}media/{attachment.pk}"
+    served = client.get(media_url)
+    assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
+    assert b"".join(served.streaming_content) == data  # type: ignore[attr-defined]
+
+
+def test_a_file_that_is_not_an_image_is_refused(client: Client, city: City, api_key: str) -> None:
+    upload = SimpleUploadedFile("photo.jpg", b"%PDF-1.4 not an image", content_type="image/jpeg")
+    response = client.post(API + "requests.json", {**pothole_form(api_key), "media": upload})
+    assert response.status_code == 400
+    assert "media must be a JPEG, PNG, GIF or WebP image" in errors_of(response)[0]
+    assert not Attachment.objects.exists()
+
+
+def test_a_photo_over_ten_megabytes_is_refused(client: Client, city: City, api_key: str) -> None:
+    upload = SimpleUploadedFile("big.jpg", photo_with_exif() + b"\0" * (10 * 1024 * 1024), content_type="image/jpeg")
+    response = client.post(API + "requests.json", {**pothole_form(api_key), "media": upload})
+    assert response.status_code == 400
+    assert "the limit is 10485760 bytes" in errors_of(response)[0]
+
+
+def test_a_png_photo_is_kept_as_png(client: Client, city: City, api_key: str) -> None:
+    upload = SimpleUploadedFile("a.png", photo_with_exif("PNG"), content_type="image/png")
+    assert client.post(API + "requests.xml", {**pothole_form(api_key), "media": upload}).status_code == 200
+    assert Attachment.objects.get().content_type == "image/png"
+
+
+def test_unknown_media_is_a_404(client: Client, city: City) -> None:
+    response = client.get(f"{API}media/999")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "text/xml; charset=utf-8"

@@ -6,7 +6,7 @@ import pytest
 
 from .factories import add_request, boston_with_squares
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data"), pytest.mark.browser]
 
 
 def test_map_draws_every_neighborhood_without_a_tile_server(live_server, page) -> None:

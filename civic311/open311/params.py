@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from django.utils.datastructures import MultiValueDict
 
@@ -63,6 +63,8 @@ def parse_datetime(value: str, name: str, zone: tzinfo) -> datetime:
         # Far-off years overflow once shifted by an offset or a window: refuse them here.
         parsed - MAX_SPAN - timedelta(days=2)
         parsed + MAX_SPAN + timedelta(days=2)
+        # In UTC: PostgreSQL refuses offsets Python accepts (e.g. -16:23).
+        parsed = parsed.astimezone(UTC)
     except (ValueError, OverflowError):
         raise bad_request(
             f"{name} is not a W3C datetime such as 2010-01-01T00:00:00Z: {value[:60]!r}"

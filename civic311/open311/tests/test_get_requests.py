@@ -255,3 +255,11 @@ def test_listing_requests_takes_the_same_few_queries_for_any_page(
     one = ServiceRequest.objects.order_by("id").values_list("public_id", flat=True)[0]
     with django_assert_num_queries(2):
         assert get(client, f"requests/{one}.json").status_code == 200
+
+
+def test_a_date_with_an_offset_postgresql_cannot_store_is_still_understood(client: Client, city: City) -> None:
+    # Found by fuzzing: Python accepts offsets up to ±23:59, PostgreSQL only ±15:59.
+    response = client.get("/open311/v2/servicerequestupdates.json",
+                          {"start_date": "1472-05-01T21:23:18.6-16:23", "end_date": "1472-05-02T21:23:18-16:23"})
+    assert response.status_code == 200
+    assert response.json() == []

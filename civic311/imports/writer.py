@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from django.db import connection
@@ -21,7 +21,7 @@ COLUMNS = (
     "updated_at", "expected_at", "closed_at", "media_url", "attributes", "source_system",
     "source_id", "source_neighborhood", "source_channel", "source_hash",
 )
-DATETIME_COLUMNS = frozenset(i for i, c in enumerate(COLUMNS) if c.endswith("_at"))
+DATETIME_COLUMNS = tuple(i for i, c in enumerate(COLUMNS) if c.endswith("_at"))
 LOOKUP_CHUNK = 500
 
 
@@ -54,13 +54,13 @@ class RequestWriter:
     def _adapt(self, row: Sequence[Any]) -> tuple[Any, ...]:
         if self.vendor != "sqlite":
             return tuple(row)
-        # Django keeps SQLite datetimes as naive UTC text.
-        return tuple(
-            v.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
-            if i in DATETIME_COLUMNS and isinstance(v, datetime)
-            else v
-            for i, v in enumerate(row)
-        )
+        # Django keeps SQLite datetimes as naive UTC text; only those columns change.
+        adapted = list(row)
+        for i in DATETIME_COLUMNS:
+            value = adapted[i]
+            if value is not None:
+                adapted[i] = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+        return tuple(adapted)
 
     def insert(self, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:

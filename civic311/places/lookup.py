@@ -18,9 +18,9 @@ class AreaIndex:
 
     def __init__(self, ids: Sequence[int], geometries: Sequence[dict]) -> None:
         self.ids = np.asarray(ids, dtype=np.int64)
-        geoms = [shape(g) for g in geometries]
-        shapely.prepare(geoms)
-        self.tree = shapely.STRtree(geoms)
+        self.geoms = [shape(g) for g in geometries]
+        shapely.prepare(self.geoms)
+        self.tree = shapely.STRtree(self.geoms)
 
     def locate_many(
         self, lats: Sequence[float | None], longs: Sequence[float | None]
@@ -30,9 +30,15 @@ class AreaIndex:
         lon = np.array([math.nan if v is None else v for v in longs], dtype=float)
         result = np.full(len(lat), -1, dtype=np.int64)
         if len(lat) and len(self.ids):
+            # The tree narrows by bounding box only; each candidate area then tests its
+            # points in one vectorised call on its prepared polygon (much faster than a
+            # per-pair "within" predicate).
             points = shapely.points(lon, lat)
-            point_idx, area_idx = self.tree.query(points, predicate="within")
-            result[point_idx] = self.ids[area_idx]
+            point_idx, area_idx = self.tree.query(points)
+            for area in np.unique(area_idx):
+                candidates = point_idx[area_idx == area]
+                inside = shapely.contains_xy(self.geoms[area], lon[candidates], lat[candidates])
+                result[candidates[inside]] = self.ids[area]
         return [None if v < 0 else int(v) for v in result]
 
     def locate(self, lat: float | None, long: float | None) -> int | None:

@@ -1,7 +1,11 @@
-"""Service requests, their detailed statuses, updates and attachments. No personal data
-lives here: who reported or follows a request is kept in `contacts`."""
+"""Service requests, their detailed statuses, updates and attachments, and the rules that
+route them and watch their SLAs. No personal data lives here: who reported or follows a
+request is kept in `contacts` (staff users appear only as assignees and authors)."""
+
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -30,7 +34,89 @@ class Status(models.Model):
         return self.name
 
 
+class StatusTransition(models.Model):
+    """A move between detailed statuses that a city allows on top of the built-in ones
+    (`cases.lifecycle.ALLOWED`), typically to and from statuses of its own."""
+
+    from_status = models.ForeignKey(Status, on_delete=models.CASCADE, related_name="transitions_out")
+    to_status = models.ForeignKey(Status, on_delete=models.CASCADE, related_name="transitions_in")
+
+    class Meta:
+        ordering = ["from_status", "to_status"]
+        constraints = [
+            models.UniqueConstraint(fields=["from_status", "to_status"], name="one_transition_per_pair"),
+            models.CheckConstraint(condition=~models.Q(from_status=models.F("to_status")),
+                                   name="transition_changes_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+
+class RoutingRule(models.Model):
+    """Where requests go: a service type (or a whole group) × a district of any layer × a
+    time window → a department and queue. Rules are tried by ascending priority (the most
+    specific first among equals); the first that matches decides. Requests no rule
+    matches go to their service type's department and queue."""
+
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+    priority = models.IntegerField(default=100, help_text=_("Lower numbers are tried first"))
+    service_type = models.ForeignKey(
+        ServiceType, null=True, blank=True, on_delete=models.CASCADE, related_name="routing_rules",
+        help_text=_("Empty: any service type (or the group below)"),
+    )
+    service_group = models.CharField(
+        max_length=200, blank=True, help_text=_("Match every service type of this group (when no type is set)")
+    )
+    district = models.ForeignKey(
+        District, null=True, blank=True, on_delete=models.PROTECT, related_name="routing_rules",
+        help_text=_("A neighborhood or a district of any other layer; empty: everywhere"),
+    )
+    weekdays = models.CharField(
+        max_length=13, blank=True,
+        help_text=_("Comma separated weekday numbers, Monday = 0; empty: every day"),
+    )
+    starts_at = models.TimeField(null=True, blank=True, help_text=_("Local time; a window may run past midnight"))
+    ends_at = models.TimeField(null=True, blank=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_until = models.DateField(null=True, blank=True, help_text=_("Inclusive"))
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="routing_rules")
+    queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.SET_NULL, related_name="routing_rules")
+
+    class Meta:
+        ordering = ["priority", "id"]
+        indexes = [models.Index(fields=["active", "priority"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def weekday_numbers(self) -> frozenset[int]:
+        return frozenset(int(d) for d in self.weekdays.split(",") if d.strip().isdigit())
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.queue is not None and self.department_id is not None and self.queue.department_id != self.department_id:
+            errors["queue"] = _("This queue belongs to another department.")
+        if (self.starts_at is None) != (self.ends_at is None):
+            errors["ends_at"] = _("Give both the start and the end of the time window, or neither.")
+        if any(not d.strip().isdigit() or int(d) > 6 for d in self.weekdays.split(",") if d.strip()):
+            errors["weekdays"] = _("Use weekday numbers 0 (Monday) to 6 (Sunday), separated by commas.")
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            errors["valid_until"] = _("The end date is before the start date.")
+        if self.service_type_id is not None and self.service_group:
+            errors["service_group"] = _("Choose a service type or a group, not both.")
+        if errors:
+            raise ValidationError(errors)
+
+
 class ServiceRequest(models.Model):
+    class SlaState(models.TextChoices):
+        ON_TRACK = "on_track", _("on track")
+        AT_RISK = "at_risk", _("at risk")
+        BREACHED = "breached", _("breached")
+
     public_id = models.CharField(max_length=64, unique=True, help_text=_("Open311 service_request_id"))
     token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="requests")
@@ -49,6 +135,29 @@ class ServiceRequest(models.Model):
     channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.SET_NULL)
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL)
     queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.SET_NULL)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_requests"
+    )
+    routing_rule = models.ForeignKey(
+        RoutingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests",
+        help_text=_("The rule that routed the request at intake; empty: the service type's default"),
+    )
+    # A duplicate is closed and points at the request that stays open for the problem.
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    # Linked work: one problem worked by several departments, each with its own request
+    # (work item) pointing at the shared parent. Not a duplicate: every item is worked.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="work_items"
+    )
+    # How many duplicates point here; kept by cases.services.mark_duplicate and reopen.
+    duplicate_count = models.PositiveIntegerField(default=0, db_default=0)
+    sla_state = models.CharField(
+        max_length=10, choices=SlaState.choices, default=SlaState.ON_TRACK, db_default=SlaState.ON_TRACK
+    )
+    # When the case will be at risk (a share of its allowed time used), set with expected_at.
+    sla_warn_at = models.DateTimeField(null=True, blank=True)
     agency_responsible = models.CharField(max_length=200, blank=True)
     requested_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -70,7 +179,15 @@ class ServiceRequest(models.Model):
             models.Index(fields=["status", "requested_at"]),
             models.Index(fields=["service_type", "requested_at"]),
             models.Index(fields=["neighborhood", "requested_at"]),
-            models.Index(fields=["department", "status"]),
+            # The staff queues: a department's or a queue's open cases, newest first.
+            models.Index(fields=["department", "status", "requested_at"], name="request_dept_status_time"),
+            models.Index(fields=["queue", "status", "requested_at"], name="request_queue_status_time"),
+            models.Index(fields=["sla_state", "status"], name="request_sla_state"),
+            # The SLA job and the "due first" sort look only at open cases.
+            models.Index(fields=["expected_at"], name="request_open_due",
+                         condition=models.Q(status="open")),
+            models.Index(fields=["sla_warn_at"], name="request_open_warn",
+                         condition=models.Q(status="open")),
         ]
 
     def __str__(self) -> str:
@@ -104,6 +221,69 @@ class RequestUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request.public_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Transfer(models.Model):
+    """A request sent from one department to another, with the reason: misroutes are counted."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="transfers")
+    created_at = models.DateTimeField()
+    from_department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="transfers_out"
+    )
+    from_queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    to_department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="transfers_in")
+    to_queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # The rule that routed the request, if it went out by a rule: where misroutes come from.
+    routing_rule = models.ForeignKey(RoutingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["from_department", "created_at"]), models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.from_department_id} → {self.to_department_id}"
+
+
+class EscalationRule(models.Model):
+    """Breached for long enough → tell a role (e.g. two days → the department head)."""
+
+    class Role(models.TextChoices):
+        SUPERVISOR = "supervisor", _("supervisor")
+        DEPARTMENT_HEAD = "department_head", _("department head")
+
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+    breached_for_hours = models.DecimalField(max_digits=8, decimal_places=2,
+                                             help_text=_("Calendar hours past the expected date"))
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.CASCADE,
+                                   help_text=_("Empty: every department"))
+    service_type = models.ForeignKey(ServiceType, null=True, blank=True, on_delete=models.CASCADE,
+                                     help_text=_("Empty: every service type"))
+    notify_role = models.CharField(max_length=20, choices=Role.choices, default=Role.DEPARTMENT_HEAD)
+
+    class Meta:
+        ordering = ["breached_for_hours", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Escalation(models.Model):
+    """An escalation rule fired for a request (once: the row makes the job idempotent)."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="escalations")
+    rule = models.ForeignKey(EscalationRule, on_delete=models.CASCADE, related_name="escalations")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["request", "rule"], name="one_escalation_per_rule")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} / {self.rule_id}"
 
 
 class Attachment(models.Model):

@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from .models import Attachment, RequestUpdate, ServiceRequest
+from .models import Attachment, RequestUpdate, ServiceRequest, Transfer
 
 
 @dataclass(frozen=True)
@@ -112,3 +112,41 @@ def public_updates(*, created_from: datetime, created_to: datetime | None) -> Qu
     if created_to is not None:
         queryset = queryset.filter(created_at__lte=created_to)
     return queryset
+
+
+def update_audience(request: ServiceRequest) -> list[int]:
+    """Ids of the requests whose reporters and followers are to hear of an update to
+    `request`: the request and the duplicates marked against it (one query)."""
+    return [request.pk, *ServiceRequest.objects.filter(duplicate_of=request).values_list("pk", flat=True)]
+
+
+def work_family(request: ServiceRequest) -> QuerySet[ServiceRequest]:
+    """The linked work of one problem: the shared parent and its work items, oldest first."""
+    root_id = request.parent_id or request.pk
+    return (
+        ServiceRequest.objects.filter(Q(pk=root_id) | Q(parent_id=root_id))
+        .select_related("department", "queue", "detailed_status", "service_type")
+        .defer("attributes")
+        .order_by("requested_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class TransferCount:
+    department_id: int | None
+    department: str
+    transfers_out: int
+
+
+def transfers_by_department(*, since: datetime, until: datetime | None = None) -> list[TransferCount]:
+    """How many requests each department sent elsewhere in a period (the misroute KPI),
+    most first (one grouped query)."""
+    transfers = Transfer.objects.filter(created_at__gte=since)
+    if until is not None:
+        transfers = transfers.filter(created_at__lt=until)
+    rows = (
+        transfers.values("from_department_id", "from_department__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "from_department__name")
+    )
+    return [TransferCount(r["from_department_id"], r["from_department__name"] or "", r["n"]) for r in rows]

@@ -1,29 +1,42 @@
 """Every write to service requests goes through here: one function per change, inside a
 transaction, recording an update and an audit event. Channel apps (Open311, the portal,
-the desk, imports of single records) call these; none writes a case row itself."""
+the desk, imports of single records) and the staff pages call these; none writes a case
+row itself. Status changes go through `cases.lifecycle`; routing and the SLA clock are in
+`cases.routing` and `cases.sla`."""
 
 from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from civic311.audit.services import record_event
-from civic311.catalog.models import Channel, ServiceType
+from civic311.catalog.models import Channel, Department, Queue, ServiceType
 from civic311.places.lookup import neighborhood_index
 
-from .models import Attachment, RequestUpdate, ServiceRequest, Status
-
-Actor = AbstractBaseUser | AnonymousUser | None
+from . import sla
+from .lifecycle import (
+    Actor,
+    actor_user,
+    allowed_targets,
+    apply_status,
+    channel_by_code,
+    lock,
+    recount_duplicates,
+    refresh,
+    transition,
+)
+from .models import Attachment, RequestUpdate, ServiceRequest, Status, Transfer
+from .routing import route
 
 
 class RequestRefused(ValueError):
@@ -32,6 +45,10 @@ class RequestRefused(ValueError):
 
 class UpdateConflict(ValueError):
     """An external update id already names an update of another request."""
+
+
+class ActionRefused(ValueError):
+    """A staff action cannot be done on this request; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -44,10 +61,41 @@ class NewAttachment:
     is_public: bool = True
 
 
-def _expected_at(service_type: ServiceType, requested_at: datetime) -> datetime | None:
-    if service_type.sla_hours is None:
-        return None
-    return requested_at + timedelta(hours=float(service_type.sla_hours))
+def _create_request(
+    *,
+    service_type: ServiceType,
+    channel: Channel | None,
+    requested_at: datetime,
+    department: Department | None,
+    queue: Queue | None,
+    **fields: Any,
+) -> ServiceRequest:
+    """A new request in status "new", with its public id, expected date and at-risk moment."""
+    now = timezone.now()
+    new_status = Status.objects.get(code="new")
+    business = service_type.sla_kind == ServiceType.SlaKind.BUSINESS
+    calendar = sla.load_calendar(service_type.sla_calendar_id) if business else None
+    expected = sla.expected_at(service_type, requested_at, calendar=calendar)
+    request = ServiceRequest.objects.create(
+        # A placeholder keeps public_id unique until the row's own id is known.
+        public_id=f"pending-{uuid.uuid4().hex}",
+        token=secrets.token_urlsafe(12) if service_type.kind == ServiceType.Kind.BATCH else None,
+        service_type=service_type,
+        status=new_status.open311_status,
+        detailed_status=new_status,
+        channel=channel,
+        department=department,
+        queue=queue,
+        agency_responsible=department.name if department else "",
+        requested_at=requested_at,
+        updated_at=now,
+        expected_at=expected,
+        sla_warn_at=sla.warn_at(service_type, requested_at, expected, calendar=calendar),
+        **fields,
+    )
+    request.public_id = f"{settings.CIVIC311_REQUEST_ID_PREFIX}{request.pk}"
+    request.save(update_fields=["public_id"])
+    return request
 
 
 @transaction.atomic
@@ -68,10 +116,11 @@ def submit_request(
     attachments: Sequence[NewAttachment] = (),
     audit_details: Mapping[str, Any] | None = None,
 ) -> ServiceRequest:
-    """Accept a new service request: locate its neighborhood, route it to the service's
-    default department and queue, and set its expected date from the SLA target.
-    `actor_label` names a non-user actor (an API key's application); `audit_details` are
-    added to the audit event."""
+    """Accept a new service request: locate its neighborhood, route it (`cases.routing`:
+    the first matching routing rule, else the service's default department and queue,
+    the rule recorded on the request), and set its expected date from the SLA target
+    (`cases.sla`). `actor_label` names a non-user actor (an API key's application);
+    `audit_details` are added to the audit event."""
     if not service_type.active:
         raise RequestRefused(f"The service {service_type.code!r} is not accepting requests.")
     if (lat is None) != (long is None):
@@ -80,34 +129,14 @@ def submit_request(
         raise RequestRefused("A location is required: coordinates, an address or an address id.")
     index = neighborhood_index()
     neighborhood_id = index.locate(lat, long) if index is not None and lat is not None else None
-    now = timezone.now()
-    requested_at = requested_at or now
-    new_status = Status.objects.get(code="new")
-    request = ServiceRequest.objects.create(
-        # A placeholder keeps public_id unique until the row's own id is known.
-        public_id=f"pending-{uuid.uuid4().hex}",
-        token=secrets.token_urlsafe(12) if service_type.kind == ServiceType.Kind.BATCH else None,
-        service_type=service_type,
-        status=new_status.open311_status,
-        detailed_status=new_status,
-        description=description,
-        address=address,
-        address_id=address_id,
-        lat=lat,
-        long=long,
-        neighborhood_id=neighborhood_id,
-        channel=channel,
-        department_id=service_type.department_id,
-        queue_id=service_type.queue_id,
-        agency_responsible=service_type.department.name if service_type.department else "",
-        requested_at=requested_at,
-        updated_at=now,
-        expected_at=_expected_at(service_type, requested_at),
-        media_url=media_url,
-        attributes=attributes or {},
+    requested_at = requested_at or timezone.now()
+    decision = route(service_type, when=requested_at, lat=lat, long=long, neighborhood_id=neighborhood_id)
+    request = _create_request(
+        service_type=service_type, channel=channel, requested_at=requested_at,
+        department=decision.department, queue=decision.queue, routing_rule=decision.rule,
+        description=description, address=address, address_id=address_id, lat=lat, long=long,
+        neighborhood_id=neighborhood_id, media_url=media_url, attributes=attributes or {},
     )
-    request.public_id = f"{settings.CIVIC311_REQUEST_ID_PREFIX}{request.pk}"
-    request.save(update_fields=["public_id"])
     for attachment in attachments:
         Attachment.objects.create(
             request=request, file=ContentFile(attachment.content, name=attachment.name),
@@ -115,15 +144,17 @@ def submit_request(
             is_public=attachment.is_public,
         )
     RequestUpdate.objects.create(
-        request=request, created_at=now, status_to=new_status, is_public=True,
-        text="Request received.", channel=channel,
-        author=actor if actor is not None and actor.is_authenticated else None,  # type: ignore[misc]
+        request=request, created_at=request.updated_at, status_to=request.detailed_status, is_public=True,
+        text="Request received.", channel=channel, author=actor_user(actor),
         author_label=actor_label or ("" if actor is None else str(actor)),
     )
     record_event(
         action="request.submitted", target=request, actor=actor, actor_label=actor_label,
         channel=channel.code if channel else "",
         changes={"service_type": service_type.code, "neighborhood_id": neighborhood_id,
+                 "department": decision.department.code if decision.department else None,
+                 "queue_id": decision.queue.pk if decision.queue else None,
+                 "routing_rule_id": decision.rule.pk if decision.rule else None,
                  "attachments": len(attachments), **(audit_details or {})},
     )
     return request
@@ -187,3 +218,274 @@ def add_external_update(
         },
     )
     return update, True
+
+
+# ---------------------------------------------------------------- staff actions
+# Each takes the acting user and, optionally, the code of the channel the action came by
+# (e.g. "phone" when an agent acts during a call), both recorded on the audit event.
+
+
+def _refuse_if_closed(locked: ServiceRequest, doing: str) -> None:
+    if locked.status != Status.Open311.OPEN:
+        raise ActionRefused(
+            f"{locked.public_id} is {locked.detailed_status.name.lower()}; reopen it before {doing}."
+        )
+
+
+def _check_queue(queue: Queue | None, department_id: int | None) -> None:
+    if queue is None:
+        return
+    if queue.department_id != department_id:
+        raise ActionRefused(
+            f"The queue {queue.name} belongs to {queue.department.name}, not to this case's department; "
+            "transfer the case to that department instead."
+        )
+    if not queue.active:
+        raise ActionRefused(f"The queue {queue.name} is closed; choose another queue.")
+
+
+def _assign(
+    locked: ServiceRequest, *, queue: Queue | None, assignee: User | None, actor: Actor, channel: str
+) -> bool:
+    if queue is None and assignee is None:
+        raise ActionRefused("Choose a queue, an assignee or both.")
+    _refuse_if_closed(locked, "assigning it")
+    _check_queue(queue, locked.department_id)
+    if assignee is not None and not assignee.is_active:
+        raise ActionRefused(f"{assignee.get_username()} can no longer sign in; choose another assignee.")
+    fields: dict[str, Any] = {}
+    changes: dict[str, Any] = {}
+    if queue is not None and queue.pk != locked.queue_id:
+        fields["queue"] = queue
+        changes["queue_id"] = [locked.queue_id, queue.pk]
+    if assignee is not None and assignee.pk != locked.assignee_id:
+        fields["assignee"] = assignee
+        changes["assignee_id"] = [locked.assignee_id, assignee.pk]
+    if not fields:
+        return False
+    current = locked.detailed_status.code
+    if current in {"new", "acknowledged", "reopened", "transferred"} and "assigned" in allowed_targets(current):
+        apply_status(locked, Status.objects.get(code="assigned"), actor=actor, channel=channel,
+                     action="request.assigned", changes=changes, extra_fields=fields)
+        return True
+    fields["updated_at"] = timezone.now()
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=list(fields))
+    record_event(action="request.assigned", target=locked, actor=actor, channel=channel, changes=changes)
+    return True
+
+
+@transaction.atomic
+def assign(
+    request: ServiceRequest,
+    *,
+    queue: Queue | None = None,
+    assignee: User | None = None,
+    actor: Actor,
+    channel: str = "",
+) -> ServiceRequest:
+    """Put an open request in a queue of its department and/or give it to a person. A
+    request not yet worked on (new, acknowledged, reopened, transferred) becomes
+    "assigned". Giving what it already has changes nothing and records nothing."""
+    locked = lock(request)
+    _assign(locked, queue=queue, assignee=assignee, actor=actor, channel=channel)
+    refresh(request, locked)
+    return request
+
+
+@transaction.atomic
+def bulk_assign(
+    requests: Iterable[ServiceRequest],
+    *,
+    queue: Queue | None = None,
+    assignee: User | None = None,
+    actor: Actor,
+    channel: str = "",
+) -> int:
+    """`assign` for many requests, all or none: the first that cannot be assigned stops
+    the lot with its public id in the message. Returns how many changed."""
+    changed = 0
+    for request in requests:
+        try:
+            changed += _assign(lock(request), queue=queue, assignee=assignee, actor=actor, channel=channel)
+        except ActionRefused as refused:
+            raise ActionRefused(f"{request.public_id}: {refused} Nothing was assigned.") from None
+    return changed
+
+
+@transaction.atomic
+def bulk_transition(
+    requests: Iterable[ServiceRequest], to_status: str, *, actor: Actor, note: str = "", channel: str = ""
+) -> tuple[int, list[str]]:
+    """`cases.lifecycle.transition` for many requests, each on its own: returns how many
+    moved and, for the others, "public id: why not"."""
+    done, problems = 0, []
+    for request in requests:
+        try:
+            with transaction.atomic():
+                transition(request, to_status, actor=actor, note=note, channel=channel, public=True)
+        except ValueError as refused:
+            problems.append(f"{request.public_id}: {refused}")
+        else:
+            done += 1
+    return done, problems
+
+
+def _default_queue(service_type: ServiceType, department: Department) -> Queue | None:
+    """The queue a transferred or linked request lands in when none is named: the service
+    type's own queue if it belongs to that department, else the department's only queue."""
+    if service_type.department_id == department.pk and service_type.queue_id is not None:
+        return service_type.queue
+    queues = list(Queue.objects.filter(department=department, active=True)[:2])
+    return queues[0] if len(queues) == 1 else None
+
+
+@transaction.atomic
+def transfer(
+    request: ServiceRequest,
+    *,
+    department: Department,
+    queue: Queue | None = None,
+    reason: str,
+    actor: Actor,
+    channel: str = "",
+) -> ServiceRequest:
+    """Send an open request to another department, with the reason (each transfer is a
+    `Transfer` row: misroutes are a KPI). Its status becomes "transferred", it lands in
+    `queue` (or the department's default queue) and loses its assignee."""
+    reason = reason.strip()
+    if not reason:
+        raise ActionRefused("Give the reason for the transfer: misroutes are counted by their reason.")
+    locked = lock(request)
+    _refuse_if_closed(locked, "transferring it")
+    if not department.active:
+        raise ActionRefused(f"{department.name} no longer takes cases; choose another department.")
+    if department.pk == locked.department_id:
+        raise ActionRefused(f"{locked.public_id} is already with {department.name}; use Assign to change its queue.")
+    _check_queue(queue, department.pk)
+    queue = queue or _default_queue(locked.service_type, department)
+    Transfer.objects.create(
+        request=locked, created_at=timezone.now(), from_department_id=locked.department_id,
+        from_queue_id=locked.queue_id, to_department=department, to_queue=queue, reason=reason,
+        actor=actor_user(actor), routing_rule_id=locked.routing_rule_id,
+    )
+    changes = {"department_id": [locked.department_id, department.pk],
+               "queue_id": [locked.queue_id, queue.pk if queue else None]}
+    apply_status(
+        locked, Status.objects.get(code="transferred"), actor=actor, channel=channel, action="request.transferred",
+        note=f"Transferred to {department.name}.", public=True, reason=reason, changes=changes,
+        extra_fields={"department": department, "queue": queue, "assignee": None,
+                      "agency_responsible": department.name},
+    )
+    refresh(request, locked)
+    return request
+
+
+@transaction.atomic
+def add_note(request: ServiceRequest, *, text: str, public: bool, actor: Actor, channel: str = "") -> RequestUpdate:
+    """A note on the request: public (residents and Open311 clients see it) or internal."""
+    text = text.strip()
+    if not text:
+        raise ActionRefused("Write the note first.")
+    locked = lock(request)
+    now = timezone.now()
+    update = RequestUpdate.objects.create(request=locked, created_at=now, author=actor_user(actor), text=text,
+                                          is_public=public, channel=channel_by_code(channel))
+    ServiceRequest.objects.filter(pk=locked.pk).update(updated_at=now)
+    record_event(action="request.note_added", target=locked, actor=actor, channel=channel,
+                 changes={"update_id": update.pk, "public": public})
+    refresh(request, locked)
+    return update
+
+
+def _root_of(parent: ServiceRequest) -> ServiceRequest:
+    """The request a duplicate chain ends at (a duplicate of a duplicate counts for the first)."""
+    seen = {parent.pk}
+    root = parent
+    while root.duplicate_of_id is not None and root.duplicate_of_id not in seen:
+        seen.add(root.duplicate_of_id)
+        root = ServiceRequest.objects.get(pk=root.duplicate_of_id)
+    return root
+
+
+@transaction.atomic
+def mark_duplicate(
+    request: ServiceRequest, *, parent: ServiceRequest, actor: Actor, channel: str = ""
+) -> ServiceRequest:
+    """Close an open request as a duplicate of `parent` (or of the request `parent` itself
+    duplicates). Duplicates already pointing at `request` move to that parent too, and the
+    parent's `duplicate_count` is recounted. Reporters of duplicates follow the parent
+    (`cases.selectors.update_audience`)."""
+    if parent.pk == request.pk:
+        raise ActionRefused("A case cannot be a duplicate of itself.")
+    locked = lock(request)
+    _refuse_if_closed(locked, "marking it as a duplicate")
+    root = _root_of(ServiceRequest.objects.get(pk=parent.pk))
+    if root.pk == locked.pk:
+        raise ActionRefused(f"{parent.public_id} is itself a duplicate of {locked.public_id}.")
+    if locked.work_items.exists():
+        raise ActionRefused(
+            f"{locked.public_id} has linked work items; cancel them or keep this case open instead of "
+            "marking it as a duplicate."
+        )
+    moved = list(ServiceRequest.objects.filter(duplicate_of=locked).values_list("pk", flat=True))
+    ServiceRequest.objects.filter(pk__in=moved).update(duplicate_of=root)
+    apply_status(
+        locked, Status.objects.get(code="duplicate"), actor=actor, channel=channel, action="request.marked_duplicate",
+        note=f"This problem was already reported as {root.public_id}; its updates follow there.", public=True,
+        changes={"duplicate_of": root.public_id, "moved_duplicates": moved},
+        extra_fields={"duplicate_of": root, "duplicate_count": 0},
+    )
+    RequestUpdate.objects.create(request=root, created_at=timezone.now(), author=actor_user(actor),
+                                 text=f"{locked.public_id} was marked as a duplicate of this case.", is_public=False)
+    recount_duplicates(root.pk)
+    record_event(action="request.duplicate_added", target=root, actor=actor, channel=channel,
+                 changes={"duplicate": locked.public_id, "moved_duplicates": moved})
+    refresh(request, locked)
+    return request
+
+
+@transaction.atomic
+def link_work_item(
+    parent: ServiceRequest,
+    *,
+    department: Department,
+    queue: Queue | None = None,
+    service_type: ServiceType | None = None,
+    description: str = "",
+    actor: Actor,
+    channel: str = "",
+) -> ServiceRequest:
+    """A new request for `department`'s part of the problem `parent` stands for (several
+    departments working one problem, each its own work item). The item shares the
+    parent's location and points at the family's parent (a work item's parent, if
+    `parent` is itself one); it gets its own status, queue and SLA."""
+    root = lock(parent)
+    if root.parent_id is not None:
+        root = lock(ServiceRequest(pk=root.parent_id))
+    if root.duplicate_of_id is not None:
+        raise ActionRefused(f"{root.public_id} is a duplicate; link the work to the case it duplicates.")
+    if not department.active:
+        raise ActionRefused(f"{department.name} no longer takes cases; choose another department.")
+    _check_queue(queue, department.pk)
+    service_type = service_type or root.service_type
+    queue = queue or _default_queue(service_type, department)
+    now = timezone.now()
+    item = _create_request(
+        service_type=service_type, channel=Channel.objects.filter(code="employee").first(), requested_at=now,
+        department=department, queue=queue, parent=root,
+        description=description.strip() or root.description, address=root.address, address_id=root.address_id,
+        zipcode=root.zipcode, lat=root.lat, long=root.long, neighborhood_id=root.neighborhood_id,
+    )
+    RequestUpdate.objects.create(request=item, created_at=now, status_to=item.detailed_status, is_public=True,
+                                 author=actor_user(actor), text=f"Work item of {root.public_id} for {department.name}.")
+    RequestUpdate.objects.create(request=root, created_at=now, author=actor_user(actor), is_public=False,
+                                 text=f"Work item {item.public_id} created for {department.name}.")
+    record_event(action="request.work_item_created", target=item, actor=actor, channel=channel,
+                 changes={"parent": root.public_id, "department": department.code,
+                          "service_type": service_type.code})
+    record_event(action="request.work_item_linked", target=root, actor=actor, channel=channel,
+                 changes={"work_item": item.public_id, "department": department.code})
+    return item
+

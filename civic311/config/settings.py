@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "civic311.privacy",
     "civic311.portal",
     "civic311.open311",
+    "civic311.staff",
 ]
 
 MIDDLEWARE = [
@@ -125,7 +126,7 @@ STORAGES = {
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("CIVIC311_MEDIA_ROOT", VAR_DIR / "media"))
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "staff:login"
 
 # Map tiles are a setting: cities point this at their own tile server. Empty means no
 # base map; pages draw polygons and points on a plain background.

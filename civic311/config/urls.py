@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("open311/v2/", include("civic311.open311.urls")),
+    path("staff/", include("civic311.staff.urls")),
     path("", include("civic311.portal.urls")),
 ]
 if settings.DEBUG:

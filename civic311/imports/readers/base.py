@@ -254,3 +254,26 @@ def check_id(column: str, source_id: str) -> None:
         raise BadValue(column, "missing request id")
     if len(source_id) > MAX_ID:
         raise BadValue(column, f"request id longer than {MAX_ID} characters")
+
+
+RecordBuilder = Callable[[int, str, dict[str, str], DatetimeParser], RequestRecord]
+
+
+def has_columns(header: Sequence[str], required: Sequence[str]) -> bool:
+    """Whether a CSV header (any case) has all `required` (lower-case) columns."""
+    folded = {h.strip().lower() for h in header}
+    return all(c in folded for c in required)
+
+
+def csv_records(
+    path: Path, required: Sequence[str], id_column: str, zone: tzinfo, build: RecordBuilder
+) -> Iterator[RequestRecord | Rejected]:
+    """The records of a city's CSV export: `build` turns a row into a RequestRecord, and
+    a row it refuses (BadValue) becomes a Rejected naming the field and the reason."""
+    parse = local_parser(zone)
+    for line, raw in csv_rows(path, required, fold_case=True):
+        source_id = raw[id_column].strip()
+        try:
+            yield build(line, source_id, raw, parse)
+        except BadValue as bad:
+            yield Rejected(line, source_id, bad.field, bad.reason)

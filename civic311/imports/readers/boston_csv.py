@@ -16,8 +16,8 @@ from .base import (
     check_id,
     clip,
     coordinates,
-    csv_rows,
-    local_parser,
+    csv_records,
+    has_columns,
     optional_datetime,
     required_datetime,
     slug_code,
@@ -33,17 +33,10 @@ class BostonCsvReader:
 
     @classmethod
     def sniff(cls, header: Sequence[str]) -> bool:
-        folded = {h.strip().lower() for h in header}
-        return all(c in folded for c in REQUIRED)
+        return has_columns(header, REQUIRED)
 
     def read(self, path: Path, zone: tzinfo) -> Iterator[RequestRecord | Rejected]:
-        parse = local_parser(zone)
-        for line, raw in csv_rows(path, REQUIRED, fold_case=True):
-            source_id = raw["case_enquiry_id"].strip()
-            try:
-                yield self._record(line, source_id, raw, parse)
-            except BadValue as bad:
-                yield Rejected(line, source_id, bad.field, bad.reason)
+        return csv_records(path, REQUIRED, "case_enquiry_id", zone, self._record)
 
     def _record(self, line: int, source_id: str, row: dict[str, str], parse: DatetimeParser) -> RequestRecord:
         check_id("case_enquiry_id", source_id)

@@ -26,9 +26,8 @@ from .base import (
     check_id,
     clip,
     coordinates,
-    csv_rows,
+    csv_records,
     department_code,
-    local_parser,
     not_before,
     optional_datetime,
     read_header,
@@ -93,15 +92,9 @@ class LaCsvReader:
         return all(c in folded for c in MYLA311) or all(c in folded for c in API)
 
     def read(self, path: Path, zone: tzinfo) -> Iterator[RequestRecord | Rejected]:
-        parse = local_parser(zone)
         api = all(c in _folded(read_header(path)) for c in API)
         build = self._api_record if api else self._myla311_record
-        for line, raw in csv_rows(path, API if api else MYLA311, fold_case=True):
-            source_id = raw["srnumber"].strip()
-            try:
-                yield build(line, source_id, raw, parse)
-            except BadValue as bad:
-                yield Rejected(line, source_id, bad.field, bad.reason)
+        return csv_records(path, API if api else MYLA311, "srnumber", zone, build)
 
     def _myla311_record(
         self, line: int, source_id: str, row: dict[str, str], parse: DatetimeParser

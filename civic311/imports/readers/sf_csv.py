@@ -22,9 +22,9 @@ from .base import (
     check_id,
     clip,
     coordinates,
-    csv_rows,
+    csv_records,
     department_code,
-    local_parser,
+    has_columns,
     not_before,
     optional_datetime,
     required_datetime,
@@ -67,17 +67,10 @@ class SfCsvReader:
 
     @classmethod
     def sniff(cls, header: Sequence[str]) -> bool:
-        folded = {h.strip().lower() for h in header}
-        return all(c in folded for c in REQUIRED)
+        return has_columns(header, REQUIRED)
 
     def read(self, path: Path, zone: tzinfo) -> Iterator[RequestRecord | Rejected]:
-        parse = local_parser(zone)
-        for line, raw in csv_rows(path, REQUIRED, fold_case=True):
-            source_id = raw["caseid"].strip()
-            try:
-                yield self._record(line, source_id, raw, parse)
-            except BadValue as bad:
-                yield Rejected(line, source_id, bad.field, bad.reason)
+        return csv_records(path, REQUIRED, "caseid", zone, self._record)
 
     def _record(self, line: int, source_id: str, row: dict[str, str], parse: DatetimeParser) -> RequestRecord:
         check_id("caseid", source_id)

@@ -127,11 +127,13 @@ def run_worker(db: str, size: str, path: Path, args: argparse.Namespace) -> dict
 def best_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Each phase's fastest run: on a shared machine the least disturbed one."""
     best = dict(runs[0])
-    for key in ("reader_s", "import_s", "reimport_s", "raw_s"):
-        best[key] = min(r[key] for r in runs)
-    for key in ("import", "re-import", "raw"):
-        best["cpu_s"] = {**best["cpu_s"], key: min(r["cpu_s"][key] for r in runs)}
-        best["busy_before"] = {**best["busy_before"], key: min(r["busy_before"][key] for r in runs)}
+    best["reader_s"] = min(r["reader_s"] for r in runs)
+    best["cpu_s"], best["others_during"] = {}, {}
+    for key, phase in (("import_s", "import"), ("reimport_s", "re-import"), ("raw_s", "raw")):
+        fastest = min(runs, key=lambda r: r[key])
+        best[key] = fastest[key]
+        best["cpu_s"][phase] = fastest["cpu_s"][phase]
+        best["others_during"][phase] = fastest["others_during"][phase]
     best["runs"] = runs
     return best
 
@@ -158,7 +160,7 @@ def report(results: list[dict[str, Any]]) -> None:
     print("(rows/s; import and raw count rows written, re-import rows read)")
     header = (f"{'db':<10} {'set':<8} {'rows read':>10} {'written':>10} {'reader':>10} "
               f"{'import':>10} {'raw':>10} {'imp/raw':>8} {'re-import':>10} {'import s':>9} {'raw s':>7} "
-              f"{'cpu i/r':>7} {'busy':>5}")
+              f"{'cpu i/r':>7} {'others':>6}")
     print(header)
     print("-" * len(header))
     for r in results:
@@ -168,12 +170,14 @@ def report(results: list[dict[str, Any]]) -> None:
             f"{r['db']:<10} {r['size']:<8} {r['rows_read']:>10,} {r['created']:>10,} "
             f"{rate(r['rows_read'], r['reader_s'])} {rate(r['created'], r['import_s'])} "
             f"{rate(r['raw_rows'], r['raw_s'])} {ratio:>8.0%} {rate(r['rows_read'], r['reimport_s'])} "
-            f"{r['import_s']:>9.1f} {r['raw_s']:>7.1f} {cpu_ratio:>7.0%} {max(r['busy_before'].values()):>5.0%}"
+            f"{r['import_s']:>9.1f} {r['raw_s']:>7.1f} {cpu_ratio:>7.0%} "
+            f"{max(r['others_during'].values()):>6.0%}"
         )
     print("imp/raw = raw seconds ÷ import seconds (wall) for the same rows; target ≥ 50 %.\n"
           "cpu i/r = the same ratio in CPU seconds (this process + its PostgreSQL backend), "
-          "a check that barely moves when other work shares the machine.\n"
-          "busy = highest share of the CPU other work used just before a timed phase.")
+          "less disturbed by other work than wall time (not immune: shared caches).\n"
+          "others = highest share of the CPU other processes used during a timed phase "
+          "(above ~10 % the wall figures are disturbed).")
     for r in results:
         if r.get("profile"):
             print(f"\ncProfile of the {r['db']}/{r['size']} import: {r['profile']}")
@@ -238,6 +242,10 @@ def _log(message: str) -> None:
     print(f"  {message}", file=sys.stderr, flush=True)
 
 
+def _disturbed(share: float) -> str:
+    return f" [others used {share:.0%} of the CPU meanwhile]" if share > 0.05 else ""
+
+
 def _cpu_busy(window: float = 2.0) -> float:
     """Fraction of all cores busy over `window` seconds (Linux /proc/stat), 0.0 elsewhere."""
     def sample() -> tuple[int, int]:
@@ -266,16 +274,36 @@ def _backend_cpu(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _machine_busy_seconds() -> float:
+    """CPU seconds all processes have used since boot (Linux /proc/stat), 0 elsewhere."""
+    try:
+        with open("/proc/stat") as fh:
+            fields = [int(v) for v in fh.readline().split()[1:]]
+    except OSError:
+        return 0.0
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 class CpuClock:
-    """CPU seconds of this process plus its PostgreSQL backend: unlike wall time, barely
-    inflated when other work shares the machine (a check on the wall-time figures)."""
+    """CPU seconds of this process plus its PostgreSQL backend during a phase, and the
+    share of the machine's CPU that other processes used meanwhile (how disturbed the
+    phase's wall time is)."""
 
     def __init__(self, backend_pid: int | None) -> None:
         self.backend_pid = backend_pid
         self.start = time.process_time() + _backend_cpu(backend_pid)
+        self.machine_start = _machine_busy_seconds()
+        self.wall_start = time.perf_counter()
 
     def seconds(self) -> float:
         return time.process_time() + _backend_cpu(self.backend_pid) - self.start
+
+    def others(self) -> float:
+        """Share of all cores used by other processes since the start (0 … 1)."""
+        wall = time.perf_counter() - self.wall_start
+        machine = _machine_busy_seconds() - self.machine_start
+        return max(0.0, machine - self.seconds()) / max(1e-9, wall * (os.cpu_count() or 1))
 
 
 def wait_idle(limit: float, max_busy: float = 0.15) -> float:
@@ -325,6 +353,7 @@ def _measure(args: argparse.Namespace) -> dict[str, Any]:
 
     busy: dict[str, float] = {}
     cpu: dict[str, float] = {}
+    others: dict[str, float] = {}
     backend_pid = None
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -351,10 +380,12 @@ def _measure(args: argparse.Namespace) -> dict[str, Any]:
             call_command("import_data", str(path), "--profile", "boston", "--no-progress", stdout=out)
             seconds = time.perf_counter() - started
         cpu[label] = clock.seconds()
+        others[label] = clock.others()
         own_cpu = time.process_time() - own_cpu_start
         run = ImportRun.objects.order_by("-pk").first()
         assert run is not None
-        _log(f"{label}: {seconds:.1f} s (CPU {cpu[label]:.1f} s) — {out.getvalue().splitlines()[0]}")
+        _log(f"{label}: {seconds:.1f} s (CPU {cpu[label]:.1f} s){_disturbed(others[label])} — "
+             f"{out.getvalue().splitlines()[0]}")
         if stages is not None:
             stages.remove()
             breakdowns[label] = stages.show(seconds, own_cpu)
@@ -373,10 +404,11 @@ def _measure(args: argparse.Namespace) -> dict[str, Any]:
     connections.close_all()
     busy["raw"] = wait_idle(args.idle_wait)
     if args.db == "sqlite":
-        raw_s, cpu["raw"] = _raw_sqlite(rows, columns)
+        raw_s, cpu["raw"], others["raw"] = _raw_sqlite(rows, columns)
     else:
-        raw_s, cpu["raw"] = _raw_postgresql(args, rows, columns)
-    _log(f"raw limit: {len(rows):,} rows in {raw_s:.1f} s (CPU {cpu['raw']:.1f} s)")
+        raw_s, cpu["raw"], others["raw"] = _raw_postgresql(args, rows, columns)
+    _log(f"raw limit: {len(rows):,} rows in {raw_s:.1f} s (CPU {cpu['raw']:.1f} s)"
+         f"{_disturbed(others['raw'])}")
     return {
         "db": args.db, "file": path.name, "rows_read": first.rows_read, "created": first.created,
         "rejected": first.rejected, "reimport_unchanged": second.unchanged,
@@ -384,6 +416,7 @@ def _measure(args: argparse.Namespace) -> dict[str, Any]:
         "raw_rows": len(rows), "raw_s": raw_s,
         "profile": str(profile_to.relative_to(ROOT)) if profile_to else None,
         "breakdown": breakdowns or None, "busy_before": busy, "cpu_s": cpu,
+        "others_during": others,
         "loadavg_after": os.getloadavg()[0],
     }
 
@@ -496,7 +529,7 @@ def _read_back(connection: Any, columns: tuple[str, ...]) -> list[tuple[Any, ...
     return rows
 
 
-def _raw_sqlite(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> tuple[float, float]:
+def _raw_sqlite(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> tuple[float, float, float]:
     conn = sqlite3.connect(_sqlite_path(), isolation_level=None)
     # The PRAGMAs Django's connection runs (settings.py init_command + backend defaults).
     for pragma in ("foreign_keys = ON", "legacy_alter_table = OFF", "journal_mode = WAL",
@@ -518,16 +551,16 @@ def _raw_sqlite(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> tuple[
     conn.executemany(f'INSERT INTO "{TWIN}" ({names}) VALUES ({marks})', rows)
     conn.execute("COMMIT")
     seconds = time.perf_counter() - started
-    cpu = clock.seconds()
+    cpu, others = clock.seconds(), clock.others()
     count = conn.execute(f'SELECT count(*) FROM "{TWIN}"').fetchone()[0]
     assert count == len(rows)
     conn.close()
-    return seconds, cpu
+    return seconds, cpu, others
 
 
 def _raw_postgresql(
     args: argparse.Namespace, rows: list[tuple[Any, ...]], columns: tuple[str, ...]
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
     import psycopg
 
     with psycopg.connect(_pg_db_url(args.pg_url), autocommit=True) as conn:
@@ -549,10 +582,10 @@ def _raw_postgresql(
                 copy.write_row(row)
         conn.commit()
         seconds = time.perf_counter() - started
-        cpu = clock.seconds()
+        cpu, others = clock.seconds(), clock.others()
         count = conn.execute(f'SELECT count(*) FROM "{TWIN}"').fetchone()
         assert count is not None and count[0] == len(rows)
-    return seconds, cpu
+    return seconds, cpu, others
 
 
 # ---------------------------------------------------------------- command line

@@ -565,13 +565,13 @@ def sla(request: HttpRequest) -> HttpResponse:
     if department is not None:
         requests = requests.filter(department=department)
     per_queue = selectors.sla_by_queue(requests)
-    breached = selectors.queue_page(requests, QueueFilters(sla_state="breached", sort="due"), user_id=user.pk,
-                                    page=request.GET.get("page"), per_page=PER_PAGE)
     totals = {
         "open": sum(q.open for q in per_queue),
         "at_risk": sum(q.at_risk for q in per_queue),
         "breached": sum(q.breached for q in per_queue),
     }
+    breached = selectors.queue_page(requests, QueueFilters(sla_state="breached", sort="due"), user_id=user.pk,
+                                    page=request.GET.get("page"), per_page=PER_PAGE, count=totals["breached"])
     departments = list(Department.objects.values_list("code", "name")) if own is None else []
     query = urlencode({"department": department.code}) if department is not None and own is None else ""
     return page(request, "staff/sla.html", {

@@ -23,7 +23,7 @@ def _translations(entries: list[polib.POEntry] | list[polib.MOEntry]) -> dict[tu
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     stale = []
-    for po_path in sorted((ROOT / "civic311" / "locale").glob("*/LC_MESSAGES/*.po")):
+    for po_path in sorted((ROOT / "civic311").glob("**/locale/*/LC_MESSAGES/*.po")):
         mo_path = po_path.with_suffix(".mo")
         po = polib.pofile(str(po_path))
         if check:

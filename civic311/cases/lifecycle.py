@@ -96,7 +96,7 @@ def apply_status(
 ) -> RequestUpdate:
     """Move the locked request to `target` (already validated by the caller), with
     `extra_fields` saved alongside; write the update and the audit event; send
-    `status_changed` on commit. For `transition` and the services of this app."""
+    `status_changed` inside the transaction. For `transition` and the services of this app."""
     old = locked.detailed_status
     now = timezone.now()
     fields = {"detailed_status": target, "status": target.open311_status, "updated_at": now, **(extra_fields or {})}
@@ -117,9 +117,11 @@ def apply_status(
         changes={"status": [old.code, target.code], **(changes or {})},
     )
     request_id, from_code, to_code = locked.pk, old.code, target.code
-    transaction.on_commit(lambda: signals.status_changed.send(
+    # Inside the transaction, so that a receiver writing to the outbox commits or rolls
+    # back with the change itself.
+    signals.status_changed.send(
         sender=ServiceRequest, request_id=request_id, from_status=from_code, to_status=to_code, public=public,
-    ))
+    )
     return update
 
 

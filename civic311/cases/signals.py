@@ -1,6 +1,7 @@
 """Signals cases sends so that higher apps (notices, contacts) can react without cases
-knowing them. All are sent once the transaction that made the change has committed, with
-`sender=ServiceRequest`.
+knowing them. All are sent inside the transaction that makes the change, with
+`sender=ServiceRequest`, so that a receiver writing to the outbox is atomic with it (a
+receiver that fails rolls the change back; receivers must not do slow I/O).
 
 - `status_changed(request_id, from_status, to_status, public)`: a request moved between
   detailed statuses (the duplicates of a request share its updates: see

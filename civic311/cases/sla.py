@@ -297,7 +297,7 @@ def _escalate(now: datetime) -> int:
         for pk, department in rows:
             by_department.setdefault(department, []).append(pk)
         for department_id, ids in by_department.items():
-            transaction.on_commit(_escalation_notice(ids, department_id, rule, now))
+            _escalation_notice(ids, department_id, rule, now)()
         total += len(rows)
     return total
 
@@ -305,7 +305,7 @@ def _escalate(now: datetime) -> int:
 @transaction.atomic
 def evaluate_sla(now: datetime | None = None) -> SlaCounts:
     """Mark open requests at risk (their warning moment passed) or breached (their
-    expected date passed), fire escalation rules, and — once committed — send
+    expected date passed), fire escalation rules, and — inside the same transaction — send
     `cases.signals.sla_at_risk`, `sla_breached` and `sla_escalated` with the request ids,
     for the notices to tell supervisors. Safe to run as often as wanted: a request is
     marked, and a rule fires for it, once."""
@@ -324,7 +324,7 @@ def evaluate_sla(now: datetime | None = None) -> SlaCounts:
     _mark(at_risk, ServiceRequest.SlaState.AT_RISK, action="request.sla_at_risk", now=now)
     escalated = _escalate(now)
     if at_risk:
-        transaction.on_commit(lambda: signals.sla_at_risk.send(sender=ServiceRequest, request_ids=at_risk, now=now))
+        signals.sla_at_risk.send(sender=ServiceRequest, request_ids=at_risk, now=now)
     if breached:
-        transaction.on_commit(lambda: signals.sla_breached.send(sender=ServiceRequest, request_ids=breached, now=now))
+        signals.sla_breached.send(sender=ServiceRequest, request_ids=breached, now=now)
     return SlaCounts(warn_dates_set=warn_dates, at_risk=len(at_risk), breached=len(breached), escalated=escalated)

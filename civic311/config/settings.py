@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "civic311.portal",
     "civic311.open311",
     "civic311.staff",
+    "civic311.knowledge",
+    "civic311.notices",
+    "civic311.insight",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "civic311.places.context_processors.jurisdiction",
+                "civic311.knowledge.context_processors.emergency_campaign",
             ],
         },
     },

@@ -10,6 +10,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("open311/v2/", include("civic311.open311.urls")),
     path("staff/", include("civic311.staff.urls")),
+    path("knowledge/", include("civic311.knowledge.urls")),
+    path("notices/", include("civic311.notices.urls")),
+    path("insight/", include("civic311.insight.urls")),
     path("", include("civic311.portal.urls")),
 ]
 if settings.DEBUG:

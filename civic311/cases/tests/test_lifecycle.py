@@ -128,7 +128,7 @@ def test_reopening_a_duplicate_detaches_it_from_its_parent() -> None:
     assert event.changes["duplicate_of"] == [parent.pk, None]
 
 
-def test_a_status_change_is_announced_once_committed(django_capture_on_commit_callbacks: Any) -> None:
+def test_a_status_change_is_announced_inside_its_transaction() -> None:
     service_type()
     request = request_in("assigned")
     heard: list[dict[str, Any]] = []
@@ -138,15 +138,30 @@ def test_a_status_change_is_announced_once_committed(django_capture_on_commit_ca
 
     signals.status_changed.connect(listener)
     try:
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            transition(request, "resolved", actor=staff(), note="Filled.")
-        assert heard == []  # nothing before the commit
-        for callback in callbacks:
-            callback()
+        transition(request, "resolved", actor=staff(), note="Filled.")
     finally:
         signals.status_changed.disconnect(listener)
     assert heard == [{"signal": signals.status_changed, "request_id": request.pk, "from_status": "assigned",
                       "to_status": "resolved", "public": True}]
+
+
+def test_a_failing_receiver_undoes_the_status_change() -> None:
+    # What the outbox relies on: a message is written with the change or not at all.
+    service_type()
+    request = request_in("assigned")
+
+    def broken(sender: type[ServiceRequest], **kwargs: Any) -> None:
+        raise RuntimeError("outbox unavailable")
+
+    signals.status_changed.connect(broken)
+    try:
+        with pytest.raises(RuntimeError):
+            transition(request, "resolved", actor=staff(), note="Filled.")
+    finally:
+        signals.status_changed.disconnect(broken)
+    request.refresh_from_db()
+    assert request.detailed_status.code == "assigned"
+    assert not RequestUpdate.objects.filter(request=request).exists()
 
 
 def test_system_actors_are_named_in_the_audit_event() -> None:

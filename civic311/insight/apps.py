@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InsightConfig(AppConfig):
+    name = "civic311.insight"
+    verbose_name = "Neighborhood insight"

@@ -212,6 +212,8 @@ class RequestUpdate(models.Model):
     text = models.TextField(blank=True)
     is_public = models.BooleanField(default=False)
     channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.SET_NULL)
+    # A photo or document that came with the update (e.g. an Open311 update's media_url).
+    media_url = models.URLField(max_length=2000, blank=True)
     # Id given by an external system (e.g. an Open311 update_id), for idempotent writes.
     external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
 

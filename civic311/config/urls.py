@@ -10,6 +10,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("open311/v2/", include("civic311.open311.urls")),
     path("staff/", include("civic311.staff.urls")),
+    path("desk/", include("civic311.contacts.urls")),
+    path("places/", include("civic311.places.urls")),
     path("knowledge/", include("civic311.knowledge.urls")),
     path("notices/", include("civic311.notices.urls")),
     path("insight/", include("civic311.insight.urls")),

@@ -1,0 +1,288 @@
+"""The daily counts behind the trends pages, kept up to date one request at a time.
+
+Each request adds to the rows of its local day of request (opened) and, once closed, of its
+local day of closing (closed, time to close): one row per district it lies in (its
+neighborhood, and the district of every other layer that contains its point) and one
+city-wide row. What a request added is kept in `RequestContribution`; when the request
+changes, the old contribution is taken back and the new one added, as one set of
+`F()` increments inside the caller's transaction. `rebuild()` recomputes everything from
+the requests (after a bulk import, which writes rows without the per-row hooks).
+
+Every request counts, duplicates included: the counts say how often residents asked.
+"""
+
+from __future__ import annotations
+
+import bisect
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from civic311.cases.models import ServiceRequest
+from civic311.places.lookup import index_for_layer
+from civic311.places.middleware import jurisdiction_zone
+from civic311.places.models import DistrictLayer
+
+from .models import BUCKET_FIELDS, CLOSE_BUCKET_HOURS, DailyCount, RequestContribution
+
+# The request fields a contribution depends on: a save touching none of them is skipped.
+WATCHED_FIELDS = frozenset({"service_type", "service_type_id", "requested_at", "closed_at", "status",
+                            "neighborhood", "neighborhood_id", "lat", "long"})
+REBUILD_BATCH = 5000
+
+# (district id or None for city-wide, its layer id or None, service type id, day)
+RowKey = tuple[int | None, int | None, int, date]
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one request adds: +1 opened on `opened_day` in each of `areas` and city-wide,
+    and, if closed, +1 closed with `close_seconds` on `closed_day`."""
+
+    service_type_id: int
+    opened_day: date
+    closed_day: date | None = None
+    close_seconds: int | None = None
+    # (district id, layer id) pairs, sorted.
+    areas: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass
+class RowDelta:
+    opened: int = 0
+    closed: int = 0
+    close_seconds: int = 0
+    buckets: dict[int, int] = field(default_factory=dict)
+
+    def is_zero(self) -> bool:
+        return not (self.opened or self.closed or self.close_seconds or any(self.buckets.values()))
+
+
+def city_zone() -> tzinfo:
+    """The jurisdiction's zone (the settings' zone before a city is set up)."""
+    return jurisdiction_zone() or zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def close_bucket(seconds: int) -> int:
+    """The histogram bucket of a time to close (see `models.CLOSE_BUCKET_HOURS`)."""
+    return bisect.bisect_left(CLOSE_BUCKET_HOURS, seconds / 3600)
+
+
+def local_day(moment: datetime, zone: tzinfo) -> date:
+    return moment.astimezone(zone).date()
+
+
+def contribution_of(
+    *, service_type_id: int, requested_at: datetime, closed_at: datetime | None, status: str,
+    areas: Iterable[tuple[int, int]], zone: tzinfo,
+) -> Contribution:
+    """The contribution of a request with these values (pure)."""
+    closed = status == "closed" and closed_at is not None
+    seconds = max(0, int((closed_at - requested_at).total_seconds())) if closed and closed_at else None
+    return Contribution(
+        service_type_id=service_type_id,
+        opened_day=local_day(requested_at, zone),
+        closed_day=local_day(closed_at, zone) if closed and closed_at else None,
+        close_seconds=seconds,
+        areas=tuple(sorted(set(areas))),
+    )
+
+
+def add_to(deltas: dict[RowKey, RowDelta], contribution: Contribution, sign: int) -> None:
+    """Add (sign=1) or take back (sign=-1) a contribution in `deltas`."""
+    places: list[tuple[int | None, int | None]] = [(None, None), *contribution.areas]
+    for district_id, layer_id in places:
+        opened = deltas.setdefault((district_id, layer_id, contribution.service_type_id, contribution.opened_day),
+                                   RowDelta())
+        opened.opened += sign
+        if contribution.closed_day is not None and contribution.close_seconds is not None:
+            closed = deltas.setdefault(
+                (district_id, layer_id, contribution.service_type_id, contribution.closed_day), RowDelta())
+            closed.closed += sign
+            closed.close_seconds += sign * contribution.close_seconds
+            bucket = close_bucket(contribution.close_seconds)
+            closed.buckets[bucket] = closed.buckets.get(bucket, 0) + sign
+
+
+# ---------------------------------------------------------------- incremental
+
+
+def _areas_of(request: ServiceRequest, layers: Sequence[DistrictLayer]) -> list[tuple[int, int]]:
+    areas: list[tuple[int, int]] = []
+    for layer in layers:
+        if layer.is_neighborhoods:
+            if request.neighborhood_id is not None:
+                areas.append((request.neighborhood_id, layer.pk))
+        elif request.lat is not None and request.long is not None:
+            district_id = index_for_layer(layer).locate(request.lat, request.long)
+            if district_id is not None:
+                areas.append((district_id, layer.pk))
+    return areas
+
+
+def _stored(row: RequestContribution) -> Contribution:
+    return Contribution(
+        service_type_id=row.service_type_id, opened_day=row.opened_day, closed_day=row.closed_day,
+        close_seconds=row.close_seconds, areas=tuple((int(d), int(lay)) for d, lay in row.district_ids),
+    )
+
+
+def _apply(deltas: Mapping[RowKey, RowDelta]) -> None:
+    """Write the deltas as increments (one UPDATE per row; an INSERT for a new row)."""
+    for (district_id, layer_id, type_id, day), delta in sorted(
+        deltas.items(), key=lambda item: (item[0][0] or 0, item[0][2], item[0][3])
+    ):
+        if delta.is_zero():
+            continue
+        increments: dict[str, Any] = {}
+        if delta.opened:
+            increments["opened"] = F("opened") + delta.opened
+        if delta.closed:
+            increments["closed"] = F("closed") + delta.closed
+        if delta.close_seconds:
+            increments["close_seconds"] = F("close_seconds") + delta.close_seconds
+        for bucket, n in delta.buckets.items():
+            if n:
+                increments[BUCKET_FIELDS[bucket]] = F(BUCKET_FIELDS[bucket]) + n
+        rows = DailyCount.objects.filter(service_type_id=type_id, day=day)
+        rows = rows.filter(district__isnull=True) if district_id is None else rows.filter(district_id=district_id)
+        if rows.update(**increments):
+            continue
+        values = {"opened": delta.opened, "closed": delta.closed, "close_seconds": delta.close_seconds,
+                  **{BUCKET_FIELDS[b]: n for b, n in delta.buckets.items()}}
+        try:
+            with transaction.atomic():
+                DailyCount.objects.create(district_id=district_id, layer_id=layer_id, service_type_id=type_id,
+                                          day=day, **values)
+        except IntegrityError:
+            # A concurrent request created the row between our UPDATE and INSERT.
+            rows.update(**increments)
+
+
+def refresh_request(request: ServiceRequest) -> None:
+    """Bring the counts up to date with `request` as it is now (idempotent)."""
+    with transaction.atomic():
+        stored = RequestContribution.objects.select_for_update().filter(request_id=request.pk).first()
+        layers = list(DistrictLayer.objects.order_by("pk"))
+        new = contribution_of(
+            service_type_id=request.service_type_id, requested_at=request.requested_at,
+            closed_at=request.closed_at, status=request.status, areas=_areas_of(request, layers),
+            zone=city_zone(),
+        )
+        old = _stored(stored) if stored is not None else None
+        if old == new:
+            return
+        deltas: dict[RowKey, RowDelta] = {}
+        if old is not None:
+            add_to(deltas, old, -1)
+        add_to(deltas, new, 1)
+        _apply(deltas)
+        RequestContribution.objects.update_or_create(
+            request_id=request.pk,
+            defaults={"service_type_id": new.service_type_id, "opened_day": new.opened_day,
+                      "closed_day": new.closed_day, "close_seconds": new.close_seconds,
+                      "district_ids": [list(a) for a in new.areas]},
+        )
+
+
+def forget_request(request_id: int) -> None:
+    """Take a deleted request's contribution back."""
+    with transaction.atomic():
+        stored = RequestContribution.objects.select_for_update().filter(request_id=request_id).first()
+        if stored is None:
+            return
+        deltas: dict[RowKey, RowDelta] = {}
+        add_to(deltas, _stored(stored), -1)
+        _apply(deltas)
+        stored.delete()
+
+
+# ---------------------------------------------------------------- from scratch
+
+
+def contributions(requests: Iterable[ServiceRequest] | None = None) -> Iterator[tuple[int, Contribution]]:
+    """(request id, contribution) of every request, batch by batch with vectorised point
+    lookups (for the rebuild, and to check the incremental counts against a recount)."""
+    layers = list(DistrictLayer.objects.order_by("pk"))
+    other_layers = [layer for layer in layers if not layer.is_neighborhoods]
+    neighborhood_layer = next((layer.pk for layer in layers if layer.is_neighborhoods), None)
+    zone = city_zone()
+    rows = ServiceRequest.objects.order_by("pk").values_list(
+        "pk", "service_type_id", "requested_at", "closed_at", "status", "neighborhood_id", "lat", "long")
+    batch: list[tuple[Any, ...]] = []
+
+    def flush() -> Iterator[tuple[int, Contribution]]:
+        located = [index_for_layer(layer).locate_many([r[6] for r in batch], [r[7] for r in batch])
+                   for layer in other_layers]
+        for i, (pk, type_id, requested_at, closed_at, status, neighborhood_id, _lat, _long) in enumerate(batch):
+            areas = [(district_ids[i], layer.pk) for layer, district_ids in zip(other_layers, located, strict=True)
+                     if district_ids[i] is not None]
+            if neighborhood_id is not None and neighborhood_layer is not None:
+                areas.append((neighborhood_id, neighborhood_layer))
+            yield pk, contribution_of(service_type_id=type_id, requested_at=requested_at, closed_at=closed_at,
+                                      status=status, areas=areas, zone=zone)  # type: ignore[arg-type]
+
+    for row in rows.iterator(chunk_size=REBUILD_BATCH):
+        batch.append(row)
+        if len(batch) >= REBUILD_BATCH:
+            yield from flush()
+            batch = []
+    if batch:
+        yield from flush()
+
+
+def recount() -> dict[RowKey, RowDelta]:
+    """The daily counts computed from the requests themselves (zero rows left out)."""
+    totals: dict[RowKey, RowDelta] = defaultdict(RowDelta)
+    for _pk, contribution in contributions():
+        add_to(totals, contribution, 1)
+    return {key: delta for key, delta in totals.items() if not delta.is_zero()}
+
+
+def stored_counts() -> dict[RowKey, RowDelta]:
+    """The daily counts as stored (zero rows left out), in the shape of `recount()`."""
+    result: dict[RowKey, RowDelta] = {}
+    for row in DailyCount.objects.all():
+        delta = RowDelta(opened=row.opened, closed=row.closed, close_seconds=row.close_seconds,
+                         buckets={i: getattr(row, name) for i, name in enumerate(BUCKET_FIELDS)
+                                  if getattr(row, name)})
+        if not delta.is_zero():
+            result[(row.district_id, row.layer_id, row.service_type_id, row.day)] = delta
+    return result
+
+
+@transaction.atomic
+def rebuild() -> int:
+    """Recompute every daily count and contribution from the requests; the number of
+    requests counted. Run it after a bulk import (or any write that bypassed the models)."""
+    DailyCount.objects.all().delete()
+    RequestContribution.objects.all().delete()
+    totals: dict[RowKey, RowDelta] = defaultdict(RowDelta)
+    ledger: list[RequestContribution] = []
+    counted = 0
+    for pk, contribution in contributions():
+        add_to(totals, contribution, 1)
+        ledger.append(RequestContribution(
+            request_id=pk, service_type_id=contribution.service_type_id, opened_day=contribution.opened_day,
+            closed_day=contribution.closed_day, close_seconds=contribution.close_seconds,
+            district_ids=[list(a) for a in contribution.areas]))
+        counted += 1
+        if len(ledger) >= REBUILD_BATCH:
+            RequestContribution.objects.bulk_create(ledger)
+            ledger = []
+    RequestContribution.objects.bulk_create(ledger)
+    DailyCount.objects.bulk_create(
+        (DailyCount(district_id=district_id, layer_id=layer_id, service_type_id=type_id, day=day,
+                    opened=d.opened, closed=d.closed, close_seconds=d.close_seconds,
+                    **{BUCKET_FIELDS[b]: n for b, n in d.buckets.items()})
+         for (district_id, layer_id, type_id, day), d in totals.items() if not d.is_zero()),
+        batch_size=REBUILD_BATCH,
+    )
+    return counted

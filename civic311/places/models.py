@@ -81,3 +81,27 @@ class District(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Address(models.Model):
+    """One address of the city's address index, learnt from its own request history:
+    the text residents and staff will recognise, its normalised search keys and the mean
+    of the points it was reported at (see `civic311.places.addresses`)."""
+
+    label = models.CharField(max_length=300, help_text=_("The address as first seen"))
+    # Normalised full text (house number first) and the same without the house number,
+    # so that "12 main" and "main st" both find "12 Main St". Both are prefix-searched.
+    key = models.CharField(max_length=300, unique=True)
+    street_key = models.CharField(max_length=300, db_index=True)
+    lat = models.FloatField()
+    long = models.FloatField()
+    neighborhood = models.ForeignKey(
+        District, null=True, blank=True, on_delete=models.SET_NULL, related_name="addresses"
+    )
+    sightings = models.PositiveIntegerField(default=1, help_text=_("Requests reported here"))
+
+    class Meta:
+        verbose_name_plural = "addresses"
+
+    def __str__(self) -> str:
+        return self.label

@@ -21,7 +21,7 @@ from django.utils import timezone
 from civic311.audit.services import record_event
 from civic311.catalog.models import Channel
 
-from . import signals
+from . import signals, sla
 from .models import RequestUpdate, ServiceRequest, Status, StatusTransition
 
 Actor = AbstractBaseUser | AnonymousUser | None
@@ -105,9 +105,14 @@ def apply_status(
         fields["closed_at"] = now
     elif not closing:
         fields["closed_at"] = None
+    clock_fields, clock_changes = sla.pause_or_resume(
+        locked, pausing_before=old.pauses_sla, pausing_after=target.pauses_sla, now=now
+    )
+    fields.update(clock_fields)
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.save(update_fields=list(fields))
+    record_clock_change(locked, clock_changes, actor=actor, channel=channel)
     update = RequestUpdate.objects.create(
         request=locked, created_at=now, author=actor_user(actor), status_from=old, status_to=target,
         text=note, is_public=public, channel=channel_by_code(channel),
@@ -123,6 +128,19 @@ def apply_status(
         sender=ServiceRequest, request_id=request_id, from_status=from_code, to_status=to_code, public=public,
     )
     return update
+
+
+def record_clock_change(
+    request: ServiceRequest, changes: Mapping[str, Any], *, actor: Actor = None, actor_label: str = "",
+    channel: str = "",
+) -> None:
+    """The audit event of an SLA clock stopped or restarted by a status change (none when
+    the clock was left as it was)."""
+    if not changes:
+        return
+    action = "request.sla_resumed" if "sla_resumed_at" in changes else "request.sla_paused"
+    record_event(action=action, target=request, actor=actor, actor_label=actor_label, channel=channel,
+                 changes=dict(changes))
 
 
 def recount_duplicates(parent_id: int) -> None:

@@ -25,6 +25,9 @@ class Status(models.Model):
     name = models.CharField(max_length=100)
     open311_status = models.CharField(max_length=6, choices=Open311.choices)
     order = models.PositiveSmallIntegerField(default=0)
+    pauses_sla = models.BooleanField(
+        default=False, help_text=_("The SLA clock stops while a request is in this status (e.g. on hold)")
+    )
 
     class Meta:
         ordering = ["order", "code"]
@@ -158,6 +161,12 @@ class ServiceRequest(models.Model):
     )
     # When the case will be at risk (a share of its allowed time used), set with expected_at.
     sla_warn_at = models.DateTimeField(null=True, blank=True)
+    # Set while the request is in a status that stops the SLA clock (on hold); on leaving
+    # it the expected date and the at-risk moment move by the paused time (cases.sla).
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_seconds = models.PositiveIntegerField(
+        default=0, db_default=0, help_text=_("SLA time paused so far (business seconds for business-hours targets)")
+    )
     agency_responsible = models.CharField(max_length=200, blank=True)
     requested_at = models.DateTimeField()
     updated_at = models.DateTimeField()

@@ -15,11 +15,16 @@ STATUSES = [
     ("duplicate", "Duplicate", "closed"),
     ("cancelled", "Cancelled", "closed"),
 ]
+# Statuses that stop the SLA clock (waiting on the resident or another party).
+PAUSING = frozenset({"on_hold"})
 
 
 def ensure_statuses(status_model: Any) -> None:
     """Create the missing seed statuses; a city's own edits are kept."""
+    # Early migrations pass a historical model that predates `pauses_sla`.
+    pausable = any(f.name == "pauses_sla" for f in status_model._meta.get_fields())
     for order, (code, name, open311) in enumerate(STATUSES):
-        status_model.objects.get_or_create(
-            code=code, defaults={"name": name, "open311_status": open311, "order": order}
-        )
+        defaults: dict[str, Any] = {"name": name, "open311_status": open311, "order": order}
+        if pausable:
+            defaults["pauses_sla"] = code in PAUSING
+        status_model.objects.get_or_create(code=code, defaults=defaults)

@@ -31,6 +31,7 @@ from .lifecycle import (
     apply_status,
     channel_by_code,
     lock,
+    record_clock_change,
     recount_duplicates,
     refresh,
     transition,
@@ -198,6 +199,7 @@ def add_external_update(
         # Another request's update took the id between our check and insert.
         raise UpdateConflict(f"update id {external_id!r} is already in use.") from None
     fields = ["updated_at"]
+    clock_changes: dict[str, object] = {}
     if changes_status and status is not None:
         locked.detailed_status = status
         locked.status = status.open311_status
@@ -206,8 +208,16 @@ def add_external_update(
         elif status.open311_status == Status.Open311.OPEN:
             locked.closed_at = None
         fields += ["detailed_status", "status", "closed_at"]
+        clock_fields, clock_changes = sla.pause_or_resume(
+            locked, pausing_before=old_status.pauses_sla, pausing_after=status.pauses_sla,
+            now=occurred_at,
+        )
+        for name, value in clock_fields.items():
+            setattr(locked, name, value)
+        fields += list(clock_fields)
     locked.updated_at = timezone.now()
     locked.save(update_fields=fields)
+    record_clock_change(locked, clock_changes, actor_label=actor_label, channel=channel.code if channel else "")
     record_event(
         action="request.updated", target=locked, actor_label=actor_label,
         channel=channel.code if channel else "",

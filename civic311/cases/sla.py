@@ -214,6 +214,84 @@ def warn_at(
     return requested_at + (expected - requested_at) * share
 
 
+# ---------------------------------------------------------------- pausing the clock
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """The dates of a request whose clock restarts, and how much paused time counted."""
+
+    expected_at: datetime | None
+    warn_at: datetime | None
+    paused: timedelta
+
+
+def _move(moment: datetime | None, by: timedelta, calendar: WorkCalendar | None) -> datetime | None:
+    if moment is None or by <= timedelta(0):
+        return moment
+    if calendar is None:
+        return moment + by
+    return add_business_hours(moment, by.total_seconds() / 3600, calendar)
+
+
+def resume_dates(
+    *, paused_at: datetime, resumed_at: datetime, expected: datetime | None, warn: datetime | None,
+    calendar: WorkCalendar | None,
+) -> Resumed:
+    """The expected date and at-risk moment after a pause from `paused_at` to `resumed_at`:
+    both move later by the paused time, counted in working time of `calendar` (a
+    business-hours target) or elapsed (`calendar` None: a calendar-hours target). A
+    request already past its expected date when paused stays late: its pause counts
+    nothing (stopping the clock does not forgive a breach)."""
+    if resumed_at <= paused_at or (expected is not None and paused_at >= expected):
+        return Resumed(expected, warn, timedelta(0))
+    paused = business_time_between(paused_at, resumed_at, calendar) if calendar is not None else resumed_at - paused_at
+    return Resumed(_move(expected, paused, calendar), _move(warn, paused, calendar), paused)
+
+
+def clock_calendar(service_type: ServiceType) -> WorkCalendar | None:
+    """The calendar a service type's clock counts in; None: elapsed time."""
+    if service_type.sla_kind != ServiceType.SlaKind.BUSINESS:
+        return None
+    calendar = load_calendar(service_type.sla_calendar_id)
+    return calendar if calendar.has_working_time else None
+
+
+def pause_or_resume(
+    request: ServiceRequest, *, pausing_before: bool, pausing_after: bool, now: datetime
+) -> tuple[dict[str, object], dict[str, object]]:
+    """What a status change does to the SLA clock of `request` (not saved): the fields to
+    set and the changes to record, both empty when the clock keeps running or stays
+    stopped. Entering a pausing status stops it; leaving one (to any status, closing
+    included) restarts it with the dates moved by the paused time (`resume_dates`). The
+    SLA state is left to the periodic job, which skips requests whose clock is stopped."""
+    if pausing_after and not pausing_before:
+        if request.sla_paused_at is not None:
+            return {}, {}
+        return {"sla_paused_at": now}, {"sla_paused_at": now.isoformat()}
+    if pausing_before and not pausing_after and request.sla_paused_at is not None:
+        resumed = resume_dates(
+            paused_at=request.sla_paused_at, resumed_at=now, expected=request.expected_at,
+            warn=request.sla_warn_at, calendar=clock_calendar(request.service_type),
+        )
+        seconds = int(resumed.paused.total_seconds())
+        fields: dict[str, object] = {
+            "sla_paused_at": None, "expected_at": resumed.expected_at, "sla_warn_at": resumed.warn_at,
+            "sla_paused_seconds": request.sla_paused_seconds + seconds,
+        }
+        changes: dict[str, object] = {
+            "sla_paused_at": request.sla_paused_at.isoformat(), "sla_resumed_at": now.isoformat(),
+            "paused_seconds": seconds,
+            "expected_at": [_iso(request.expected_at), _iso(resumed.expected_at)],
+        }
+        return fields, changes
+    return {}, {}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
 # ---------------------------------------------------------------- the periodic evaluation
 
 
@@ -311,7 +389,8 @@ def evaluate_sla(now: datetime | None = None) -> SlaCounts:
     marked, and a rule fires for it, once."""
     now = now or timezone.now()
     warn_dates = _set_missing_warn_dates()
-    open_requests = ServiceRequest.objects.filter(status=Status.Open311.OPEN)
+    # A request on hold has its clock stopped: it is evaluated again once it resumes.
+    open_requests = ServiceRequest.objects.filter(status=Status.Open311.OPEN, sla_paused_at__isnull=True)
     breached = list(
         open_requests.filter(expected_at__lt=now).exclude(sla_state=ServiceRequest.SlaState.BREACHED)
         .values_list("pk", flat=True)

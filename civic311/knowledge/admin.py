@@ -1,0 +1,77 @@
+"""Editing the knowledge base: every save and delete goes through the services (version,
+audit event, search index)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from . import services
+from .models import Article, ArticleVersion, EmergencyCampaign, SynonymSet, Topic, UsageCount
+
+
+class ArticleVersionInline(admin.TabularInline):
+    model = ArticleVersion
+    fields = ("number", "title", "audience", "published", "saved_at", "saved_by")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ("title", "language", "audience", "topic", "owner_department", "review_date", "published",
+                    "version")
+    list_filter = ("language", "audience", "published", "topic", "owner_department")
+    search_fields = ("title", "keywords", "slug", "translation_key")
+    prepopulated_fields = {"slug": ("title",)}
+    filter_horizontal = ("service_types",)
+    readonly_fields = ("version", "updated_at")
+    inlines = [ArticleVersionInline]
+
+    def save_model(self, request: HttpRequest, obj: Article, form: ModelForm, change: bool) -> None:
+        services.save_article(article=obj, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Article) -> None:
+        services.delete_article(article=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        for article in queryset:
+            services.delete_article(article=article, actor=request.user)
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ("name", "name_es", "order")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(SynonymSet)
+class SynonymSetAdmin(admin.ModelAdmin):
+    list_display = ("terms", "language")
+    list_filter = ("language",)
+
+
+@admin.register(EmergencyCampaign)
+class EmergencyCampaignAdmin(admin.ModelAdmin):
+    """Campaigns are prepared here; switching one on or off is done on the emergency page
+    (audited), so `active` is read-only."""
+
+    list_display = ("name", "active", "activated_at", "deactivated_at")
+    filter_horizontal = ("pinned_articles",)
+    readonly_fields = ("active", "activated_at", "activated_by", "deactivated_at", "deactivated_by")
+
+
+@admin.register(UsageCount)
+class UsageCountAdmin(admin.ModelAdmin):
+    list_display = ("day", "channel", "event", "article", "count")
+    list_filter = ("channel", "event", "day")
+    readonly_fields = ("day", "channel", "event", "article", "count")

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():  # type: ignore[no-untyped-def]
+    """The vocabulary and the active campaign are cached; each test starts without them."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -171,3 +171,46 @@ if not DEBUG:
 
 # New requests get public ids like "311-123456"; imported ones keep their source's ids.
 CIVIC311_REQUEST_ID_PREFIX = os.environ.get("CIVIC311_REQUEST_ID_PREFIX", "311-")
+
+# --- notices ---
+# Outbound messages (civic311.notices): channels, limits and the delivery worker's lease.
+if os.environ.get("CIVIC311_SMTP_HOST"):
+    EMAIL_HOST = os.environ["CIVIC311_SMTP_HOST"]
+    EMAIL_PORT = int(os.environ.get("CIVIC311_SMTP_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("CIVIC311_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("CIVIC311_SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("CIVIC311_SMTP_TLS", False)
+NOTICES_FROM_EMAIL = os.environ.get("CIVIC311_NOTICES_FROM", "311 <no-reply@civic311.localhost>")
+NOTICES_MESSAGE_ID_DOMAIN = os.environ.get("CIVIC311_MESSAGE_ID_DOMAIN", "civic311.localhost")
+# The public address of the site, for links in messages (tracking, unsubscribe).
+NOTICES_SITE_URL = os.environ.get("CIVIC311_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+NOTICES_SMS_PROVIDER = {
+    "class": os.environ.get("CIVIC311_SMS_PROVIDER_CLASS", "civic311.notices.channels.HttpSmsProvider"),
+    "url": os.environ.get("CIVIC311_SMS_URL", "http://127.0.0.1:9/sms"),
+    "token": os.environ.get("CIVIC311_SMS_TOKEN", ""),
+    "sender": os.environ.get("CIVIC311_SMS_SENDER", "311"),
+}
+NOTICES_WEBHOOK_SECRET = os.environ.get("CIVIC311_WEBHOOK_SECRET", SECRET_KEY)
+NOTICES_HTTP_TIMEOUT = float(os.environ.get("CIVIC311_NOTICES_HTTP_TIMEOUT", "10"))
+# Messages per second each channel may take, shared by every worker (None: no limit).
+NOTICES_RATE_LIMITS: dict[str, int | None] = {
+    "email": int(os.environ.get("CIVIC311_EMAIL_RATE", "2000")),
+    "sms": int(os.environ.get("CIVIC311_SMS_RATE", "20")),
+    "webhook": int(os.environ.get("CIVIC311_WEBHOOK_RATE", "50")),
+}
+NOTICES_BATCH_SIZE = int(os.environ.get("CIVIC311_NOTICES_BATCH", "200"))
+# A worker owns a claimed batch for this long; a killed worker's batch is taken again after it.
+NOTICES_LEASE_SECONDS = float(os.environ.get("CIVIC311_NOTICES_LEASE", "60"))
+NOTICES_TASK_SECONDS = float(os.environ.get("CIVIC311_NOTICES_TASK_SECONDS", "30"))
+NOTICES_MAX_ATTEMPTS = int(os.environ.get("CIVIC311_NOTICES_MAX_ATTEMPTS", "8"))
+NOTICES_RETRY_BASE_SECONDS = float(os.environ.get("CIVIC311_NOTICES_RETRY_BASE", "30"))
+NOTICES_RETRY_MAX_SECONDS = float(os.environ.get("CIVIC311_NOTICES_RETRY_MAX", "3600"))
+
+# --- portal ---
+# Reports one client may send through the portal's form per window (a bot cannot flood
+# the queues); the window is counted in the database and shared by every process.
+PORTAL_REPORTS_PER_WINDOW = int(os.environ.get("CIVIC311_PORTAL_REPORTS_PER_WINDOW", "10"))
+PORTAL_REPORT_WINDOW_SECONDS = int(os.environ.get("CIVIC311_PORTAL_REPORT_WINDOW_SECONDS", "3600"))
+# Recent requests near a point: how far (metres) and how far back (days).
+PORTAL_NEARBY_RADIUS_M = float(os.environ.get("CIVIC311_PORTAL_NEARBY_RADIUS_M", "800"))
+PORTAL_NEARBY_DAYS = int(os.environ.get("CIVIC311_PORTAL_NEARBY_DAYS", "90"))

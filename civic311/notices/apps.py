@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class NoticesConfig(AppConfig):
     name = "civic311.notices"
     verbose_name = "Notices: subscriptions, announcements and the outbox"
+
+    def ready(self) -> None:
+        from civic311.cases import signals
+        from civic311.cases.models import ServiceRequest
+
+        from . import receivers
+
+        signals.status_changed.connect(receivers.on_status_changed, sender=ServiceRequest,
+                                       dispatch_uid="notices.status_changed")
+        signals.sla_at_risk.connect(receivers.on_sla_at_risk, sender=ServiceRequest, dispatch_uid="notices.at_risk")
+        signals.sla_breached.connect(receivers.on_sla_breached, sender=ServiceRequest,
+                                     dispatch_uid="notices.breached")
+        signals.sla_escalated.connect(receivers.on_sla_escalated, sender=ServiceRequest,
+                                      dispatch_uid="notices.escalated")

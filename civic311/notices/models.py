@@ -1,1 +1,91 @@
-"""notices models."""
+"""The outbox: every outbound message is a row written in the same transaction as the
+change that causes it, then delivered by the worker (see `outbox.py`)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboxMessage(models.Model):
+    """One message to one recipient on one channel. `key` is its idempotency key: the
+    e-mail Message-ID and the key sent to HTTP providers are derived from it, so a resend
+    after a crash carries the same identity as the first attempt."""
+
+    class ChannelName(models.TextChoices):
+        EMAIL = "email", _("e-mail")
+        SMS = "sms", _("SMS")
+        WEBHOOK = "webhook", _("webhook")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting to be sent")
+        SENDING = "sending", _("being sent")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed permanently")
+        BOUNCED = "bounced", _("bounced")
+
+    class Kind(models.TextChoices):
+        REQUEST_UPDATE = "request_update", _("update on a service request")
+        SLA_DIGEST = "sla_digest", _("SLA digest for supervisors")
+        ANNOUNCEMENT = "announcement", _("announcement")
+        CONFIRMATION = "confirmation", _("subscription confirmation")
+        OTHER = "other", _("other")
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    channel = models.CharField(max_length=10, choices=ChannelName.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    # An e-mail address, a phone number or a webhook URL: personal data, never shown publicly.
+    recipient = models.CharField(max_length=500)
+    language = models.CharField(max_length=10, default="en")
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField()
+    # Extra e-mail headers (List-Unsubscribe, ...) or a webhook's JSON payload.
+    headers = models.JSONField(default=dict, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    # What caused the message, for people reading the outbox (e.g. "request:42").
+    reference = models.CharField(max_length=100, blank=True, db_index=True)
+
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # While `state` is SENDING, the worker holding `lease_token` owns the message until
+    # `lease_until`; after that any worker may take it again (a killed worker's batch).
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["state", "lease_until"], name="outbox_leased"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.kind} #{self.pk} ({self.state})"
+
+    @property
+    def message_id(self) -> str:
+        """The RFC 5322 Message-ID of the e-mail (stable across attempts)."""
+        return f"<{self.key}@{settings.NOTICES_MESSAGE_ID_DOMAIN}>"
+
+
+class DeliveryWindow(models.Model):
+    """How many messages of a channel the workers have taken in one second: the shared
+    counter behind the per-channel rate limits (several workers, several machines)."""
+
+    channel = models.CharField(max_length=10)
+    second = models.BigIntegerField()
+    taken = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "second"], name="one_window_per_channel_second")]
+
+    def __str__(self) -> str:
+        return f"{self.channel}@{self.second}: {self.taken}"

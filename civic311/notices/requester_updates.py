@@ -1,0 +1,108 @@
+"""Telling requesters what happened to their request: acknowledged, a new status, closed.
+Reporters and followers of the request and of its duplicates (`update_audience`) who
+agreed to be contacted get one message each, in their language, on e-mail (or SMS when
+they left only a phone number). A message names only the request, never other people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from civic311.cases.models import ServiceRequest, Status
+from civic311.cases.selectors import update_audience
+from civic311.contacts.models import RequestParty
+
+from . import outbox
+from .models import OutboxMessage
+
+
+@dataclass(frozen=True)
+class Recipient:
+    channel: str
+    address: str
+    language: str
+    request_public_id: str  # the request this person reported or follows
+
+
+def recipients_for(request: ServiceRequest) -> list[Recipient]:
+    """Everyone to tell about an update to `request`, once per person and address."""
+    ids = update_audience(request)
+    parties = (
+        RequestParty.objects.filter(request_id__in=ids, constituent__consent_contact=True)
+        .select_related("constituent", "request")
+        .order_by("id")
+    )
+    seen: set[tuple[str, str]] = set()
+    found: list[Recipient] = []
+    for party in parties:
+        person = party.constituent
+        if person.email:
+            channel, address = OutboxMessage.ChannelName.EMAIL, person.email.strip()
+        elif person.phone:
+            channel, address = OutboxMessage.ChannelName.SMS, person.phone.strip()
+        else:
+            continue
+        if (channel, address.lower()) in seen:
+            continue
+        seen.add((channel, address.lower()))
+        language = person.preferred_language if person.preferred_language in dict(settings.LANGUAGES) else "en"
+        found.append(Recipient(channel, address, language, party.request.public_id))
+    return found
+
+
+def track_url(public_id: str) -> str:
+    """The public tracking page of a request (the portal's, when it offers one)."""
+    try:
+        path = reverse("portal:track", kwargs={"public_id": public_id})
+    except NoReverseMatch:
+        path = f"/requests/{public_id}/"
+    return f"{settings.NOTICES_SITE_URL}{path}"
+
+
+def compose(request: ServiceRequest, status: Status, recipient: Recipient, note: str) -> tuple[str, str]:
+    """(subject, body) of the update in the recipient's language."""
+    with translation.override(recipient.language):
+        kind = request.service_type.name if request.service_type_id else _("service request")
+        if status.open311_status == Status.Open311.CLOSED:
+            what = _("Your request has been closed.")
+        elif status.code == "acknowledged":
+            what = _("Your request has been received and acknowledged by the city.")
+        else:
+            what = _("The status of your request is now: %(status)s.") % {"status": _(status.name)}
+        subject = _("Request %(id)s: %(status)s") % {"id": recipient.request_public_id, "status": _(status.name)}
+        lines = [what, "", _("Request: %(id)s (%(kind)s)") % {"id": recipient.request_public_id, "kind": kind}]
+        if recipient.request_public_id != request.public_id:
+            lines.append(_("Your report was combined with request %(id)s; you hear about its progress.")
+                         % {"id": request.public_id})
+        if note:
+            lines += ["", _("Note from the city:"), note]
+        lines += ["", _("Follow your request: %(url)s") % {"url": track_url(recipient.request_public_id)}]
+        lines += ["", _("You receive this message because you asked to be kept informed about this request.")]
+        return subject, "\n".join(lines)
+
+
+def notify_status_change(*, request_id: int, to_status: str, public: bool) -> int:
+    """Write the messages for a status change into the outbox (inside the caller's
+    transaction). Internal changes (`public=False`) tell nobody. Returns the count."""
+    if not public:
+        return 0
+    request = ServiceRequest.objects.select_related("service_type").get(pk=request_id)
+    status = Status.objects.get(code=to_status)
+    note = (
+        request.updates.filter(is_public=True, status_to=status).order_by("-created_at", "-id")
+        .values_list("text", flat=True).first()
+        or ""
+    )
+    messages = []
+    for recipient in recipients_for(request):
+        subject, body = compose(request, status, recipient, note)
+        messages.append(outbox.NewMessage(
+            channel=recipient.channel, recipient=recipient.address, subject=subject, body=body,
+            kind=OutboxMessage.Kind.REQUEST_UPDATE, language=recipient.language,
+            reference=f"request:{request.pk}:{to_status}",
+        ))
+    return outbox.write(messages)

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from civic311.audit.services import record_event
@@ -407,3 +407,32 @@ def evaluate_sla(now: datetime | None = None) -> SlaCounts:
     if breached:
         signals.sla_breached.send(sender=ServiceRequest, request_ids=breached, now=now)
     return SlaCounts(warn_dates_set=warn_dates, at_risk=len(at_risk), breached=len(breached), escalated=escalated)
+
+
+@transaction.atomic
+def settle_imported(*, source_system: str, now: datetime | None = None) -> SlaCounts:
+    """Give the open requests an import wrote (`source_system`) their at-risk moment and
+    their SLA state from their dates, so that an imported backlog is never shown "on
+    track" until the periodic job runs. Called at the end of an import, in its
+    transaction. Quiet: no signals (the source system already dealt with its cases; the
+    job will not announce them again since they are marked) and one audit event for the
+    lot rather than one per request."""
+    now = now or timezone.now()
+    warn_dates = _set_missing_warn_dates()
+    imported = ServiceRequest.objects.filter(
+        source_system=source_system, status=Status.Open311.OPEN, sla_paused_at__isnull=True
+    )
+    states = ServiceRequest.SlaState
+    breached = imported.filter(expected_at__lt=now).exclude(sla_state=states.BREACHED).update(
+        sla_state=states.BREACHED)
+    at_risk = imported.filter(sla_warn_at__lte=now, expected_at__gte=now).exclude(sla_state=states.AT_RISK).update(
+        sla_state=states.AT_RISK)
+    # A re-import may have moved an expected date later (or removed it).
+    on_track = imported.filter(
+        models.Q(expected_at__isnull=True) | models.Q(expected_at__gte=now, sla_warn_at__gt=now)
+    ).exclude(sla_state=states.ON_TRACK).update(sla_state=states.ON_TRACK)
+    counts = SlaCounts(warn_dates_set=warn_dates, at_risk=at_risk, breached=breached)
+    record_event(action="sla.imported_settled", target=("imports.source", source_system), actor_label="sla",
+                 changes={"evaluated_at": now.isoformat(), "warn_dates_set": warn_dates, "at_risk": at_risk,
+                          "breached": breached, "on_track_again": on_track})
+    return counts

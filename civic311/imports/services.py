@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from civic311.audit.services import record_event
 from civic311.cases.models import ServiceRequest, Status
+from civic311.cases.sla import settle_imported
 from civic311.catalog.models import Channel, Department, Queue, ServiceType
 from civic311.places.lookup import AreaIndex, neighborhood_index
 from civic311.places.profiles import Profile
@@ -249,6 +250,8 @@ def import_requests(
             items = reader_class().read(path, ZoneInfo(profile.time_zone))
             importer.run(_progress(items, enabled=progress, label=path.name), batch_size)
             derive_service_levels()
+            # Open imported cases get their SLA state now, not at the next SLA job.
+            settle_imported(source_system=reader_class.source_system)
             record_event(
                 action="import.completed", target=run, actor_label="import",
                 changes={"created": summary.created, "updated": summary.updated,

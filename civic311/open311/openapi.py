@@ -179,6 +179,7 @@ POST_UPDATE_FIELDS: JsonObject = {
     "email": {"type": "string"},
     "first_name": {"type": "string"},
     "last_name": {"type": "string"},
+    "media_url": {"type": "string", "format": "uri"},
 }
 
 DATE_PARAMS = [
@@ -198,7 +199,8 @@ def document() -> JsonObject:
             "description": (
                 "GeoReport v2 (http://wiki.open311.org/GeoReport_v2) with the extensions real clients use: "
                 "page/page_size (page 1 is the first), extensions=true, updated_after/updated_before, "
-                "detailed_status, and FixMyStreet's servicerequestupdates. Writes need an api_key (form body "
+                "detailed_status, q, JSONP callback= on .json reads, and FixMyStreet's servicerequestupdates. "
+                "Writes need an api_key (form body "
                 "or query string); reads need none. Every answer, errors included, is XML or JSON."
             ),
         },
@@ -232,6 +234,8 @@ def document() -> JsonObject:
                         _param("page", schema={"type": "integer", "minimum": 1}),
                         _param("page_size", schema={"type": "integer", "minimum": 1, "maximum": 1000}),
                         _param("extensions", schema={"type": "boolean"}),
+                        _param("q", description="Chicago's text filter: 1-5 words of 3+ characters, all in the "
+                                                "service name, address or (redacted) description."),
                     ],
                     "responses": _responses("Requests", "Requests, newest first"),
                 },

@@ -122,6 +122,10 @@ def request_item(
             "channel": request.channel.code if request.channel else None,
             "neighborhood": request.neighborhood.name if request.neighborhood else None,
             "detailed_status": request.detailed_status.code,
+            # Chicago's names: the request this one duplicates, and the shared parent of
+            # linked work (annotated by the view; both are public ids, or null).
+            "duplicate": getattr(request, "duplicate_of_public_id", None),
+            "parent_service_request_id": getattr(request, "parent_public_id", None),
         }
         for layer, name in (districts or {}).items():
             extended.setdefault(layer, name)
@@ -150,6 +154,6 @@ def update_item(update: Any, zone: tzinfo, open311_status_of: Mapping[str, str])
         "status": statuses.outgoing(code, open311_status_of.get(code, update.request.status)),
         "updated_datetime": w3c_datetime(update.created_at, zone),
         "description": _redacted(update.text, MAX_DESCRIPTION),
-        "media_url": None,
+        "media_url": iri_to_uri(update.media_url) if update.media_url else None,
         "external_status_code": code,
     }

@@ -71,9 +71,11 @@ def post_update(
     occurred_at: datetime,
     person: PersonDetails,
     api_key: ApiKey,
+    media_url: str = "",
 ) -> tuple[RequestUpdate, bool]:
     """Record an update sent by an external system (FixMyStreet's servicerequestupdates),
-    idempotent on its `update_id` (scoped to the key, so two systems' ids cannot collide)."""
+    idempotent on its `update_id` (scoped to the key, so two systems' ids cannot collide),
+    with the photo it links to (`media_url`), if any."""
     label = actor_label(api_key)
     update, created = add_external_update(
         request=request,
@@ -83,9 +85,15 @@ def post_update(
         occurred_at=occurred_at,
         channel=_channel(),
         actor_label=label,
-        audit_details={"api_key": api_key.prefix, "api_key_id": api_key.pk},
+        audit_details={"api_key": api_key.prefix, "api_key_id": api_key.pk,
+                       **({"media_url": media_url} if media_url else {})},
     )
     if created:
+        if media_url:
+            # cases.services.add_external_update takes no media_url yet: set it on the new
+            # row in the same transaction (the audit event above already records it).
+            RequestUpdate.objects.filter(pk=update.pk).update(media_url=media_url)
+            update.media_url = media_url
         _record_person(request, person, RequestParty.Role.FOLLOWER, label)
     return update, created
 

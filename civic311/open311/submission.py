@@ -95,18 +95,19 @@ def _description(data: MultiValueDict[str, str], problems: list[str]) -> str:
     return text
 
 
-def _media_url(data: MultiValueDict[str, str], problems: list[str]) -> str:
+def read_media_url(data: MultiValueDict[str, str], problems: list[str], *, limit: int = 500) -> str:
+    """The `media_url` sent (an http or https URL of at most `limit` characters), or ""."""
     # FixMyStreet repeats media_url for several photos: the first one is kept.
     urls = [clean(u).strip() for u in data.getlist("media_url") if u and u.strip()]
     if not urls:
         return ""
     url = urls[0]
     try:
-        if len(url) > 500:
+        if len(url) > limit:
             raise ValidationError("too long")
         _url(url)
     except ValidationError:
-        problems.append(f"media_url must be an http or https URL of at most 500 characters: {url[:60]!r}")
+        problems.append(f"media_url must be an http or https URL of at most {limit} characters: {url[:60]!r}")
         return ""
     return url
 
@@ -155,7 +156,7 @@ def read_submission(
             raise not_found(f"service_code {code[:100]!r} was not found.")
     lat, long, address, address_id = _location(data, jurisdiction, problems)
     description = _description(data, problems)
-    media_url = _media_url(data, problems)
+    media_url = read_media_url(data, problems)
     person = read_person(data, problems)
     answers: dict[str, Answer] = {}
     if service is not None:

@@ -14,7 +14,7 @@ from datetime import UTC, tzinfo
 from typing import Any
 
 from django.core.exceptions import SuspiciousOperation
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.http.response import HttpResponseBase
@@ -32,6 +32,8 @@ from civic311.places.models import Jurisdiction
 from . import openapi, representations, statuses
 from .districts import district_names
 from .errors import ErrorItem, Open311Error, bad_request, not_found
+from .jsonp import callback_name
+from .jsonp import wrap as wrap_jsonp
 from .keys import find_active_key, seconds_to_next_window, take_rate_limit_slot
 from .models import ApiKey
 from .params import (
@@ -50,29 +52,25 @@ from .params import (
 from .plain_text import strip_html
 from .rendering import CONTENT_TYPES, Format, Value, render, render_errors, w3c_datetime
 from .services import file_request, post_update
-from .submission import read_person, read_submission
+from .submission import read_media_url, read_person, read_submission
+from .text_search import search_page, search_words
 
 logger = logging.getLogger(__name__)
 
 READ = ("GET", "HEAD")
 WRITE = ("POST",)
 OPEN311_STATUSES = {"open", "closed"}
+UPDATE_MEDIA_URL_LENGTH = 2000  # RequestUpdate.media_url
 
 View = Callable[..., HttpResponseBase]
 
 
-def open311_view(*methods: str) -> Callable[[View], View]:
-    """Allow `methods` only, and answer every failure as an Open311 error document."""
+def open311_view(*methods: str, jsonp: bool = True) -> Callable[[View], View]:
+    """Allow `methods` only, and answer every failure as an Open311 error document. With
+    `jsonp`, a read of a .json resource may name a `callback` to wrap the answer in."""
 
     def decorate(view: View) -> View:
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, fmt: Format = "xml", **kwargs: Any) -> HttpResponseBase:
-            if request.method not in methods:
-                response = render_errors(fmt, 405, [
-                    ErrorItem(405, f"{request.method} is not allowed here; use {' or '.join(methods)}.")
-                ])
-                response["Allow"] = ", ".join(methods)
-                return response
+        def answer(request: HttpRequest, args: Any, fmt: Format, kwargs: Any) -> HttpResponseBase:
             try:
                 return view(request, *args, fmt=fmt, **kwargs)
             except Open311Error as error:
@@ -84,6 +82,29 @@ def open311_view(*methods: str) -> Callable[[View], View]:
                 return render_errors(fmt, 500, [
                     ErrorItem(500, "The server failed to answer this request; it has been logged. Try again later.")
                 ])
+
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, fmt: Format = "xml", **kwargs: Any) -> HttpResponseBase:
+            if request.method not in methods:
+                refused = render_errors(fmt, 405, [
+                    ErrorItem(405, f"{request.method} is not allowed here; use {' or '.join(methods)}.")
+                ])
+                refused["Allow"] = ", ".join(methods)
+                return refused
+            callback = first(request.GET, "callback") if jsonp and request.method in READ else None
+            if callback is not None:
+                if fmt != "json":
+                    return render_errors(fmt, 400, [ErrorItem(400, "callback (JSONP) is only for .json resources.")])
+                try:
+                    callback = callback_name(callback)
+                except Open311Error as error:
+                    return render_errors(fmt, error.status, error.errors)
+            response = answer(request, args, fmt, kwargs)
+            if callback is not None and isinstance(response, HttpResponse) and response.get(
+                "Content-Type", ""
+            ).startswith("application/json"):
+                return wrap_jsonp(response, callback)
+            return response
 
         return csrf_exempt(wrapper)
 
@@ -224,6 +245,17 @@ def _request_items(request: HttpRequest, rows: list[ServiceRequest], place: Plac
     ]
 
 
+def _public_requests(*, extensions: bool, **filters: Any) -> QuerySet[ServiceRequest]:
+    """`cases.selectors.public_requests`, with the public ids of the request a duplicate
+    points at and of a work item's parent joined in when extensions are asked for."""
+    queryset = public_requests(with_public_updates=extensions, **filters)
+    if extensions:
+        queryset = queryset.annotate(
+            duplicate_of_public_id=F("duplicate_of__public_id"), parent_public_id=F("parent__public_id")
+        )
+    return queryset
+
+
 @open311_view(*READ, *WRITE)
 def service_requests(request: HttpRequest, fmt: Format) -> HttpResponse:
     if request.method == "POST":
@@ -264,7 +296,7 @@ def _list_requests(request: HttpRequest, fmt: Format) -> HttpResponse:
         # The spec: a list of ids overrides every other filter.
         if len(ids) > MAX_IDS:
             raise bad_request(f"service_request_id may list at most {MAX_IDS} ids.")
-        rows = list(public_requests(public_ids=ids, with_public_updates=extensions)[:MAX_IDS])
+        rows = list(_public_requests(public_ids=ids, extensions=extensions)[:MAX_IDS])
         return render(fmt, "service_requests", _request_items(request, rows, place, extensions))
 
     problems: list[str] = []
@@ -281,6 +313,8 @@ def _list_requests(request: HttpRequest, fmt: Format) -> HttpResponse:
     if not problems:
         requested = _collect(problems, lambda: window(start, end, "start_date", "end_date"))
         updated = _collect(problems, lambda: window(after, before, "updated_after", "updated_before"))
+    query = first(params, "q")
+    words = _collect(problems, lambda: search_words(query or "")) if query is not None else None
     detailed = comma_list(first(params, "detailed_status"))
     detailed_codes = _collect(problems, lambda: _detailed_status_codes(detailed)) if detailed else None
     if problems or requested is None or updated is None:
@@ -289,13 +323,16 @@ def _list_requests(request: HttpRequest, fmt: Format) -> HttpResponse:
     service_type_ids = _service_type_ids(codes) if codes else None
     if requested.start is None and requested.end is None and updated.start is None and updated.end is None:
         requested = Window(timezone.now() - MAX_SPAN, None)  # the spec's default: the last 90 days
-    queryset = public_requests(
+    queryset = _public_requests(
         service_type_ids=service_type_ids, statuses=statuses_asked, detailed_status_codes=detailed_codes,
         requested_from=requested.start, requested_to=requested.end,
-        updated_from=updated.start, updated_to=updated.end, with_public_updates=extensions,
+        updated_from=updated.start, updated_to=updated.end, extensions=extensions,
     )
     offset = (page - 1) * page_size
-    rows = list(queryset[offset : offset + page_size])
+    if words:
+        rows = search_page(queryset, words, offset=offset, limit=page_size)
+    else:
+        rows = list(queryset[offset : offset + page_size])
     return render(fmt, "service_requests", _request_items(request, rows, place, extensions))
 
 
@@ -325,7 +362,7 @@ def _create_request(request: HttpRequest, fmt: Format) -> HttpResponse:
 def service_request(request: HttpRequest, fmt: Format, service_request_id: str) -> HttpResponse:
     place = _place(request.GET)
     extensions = boolean(request.GET, "extensions")
-    row = public_requests(public_ids=[service_request_id], with_public_updates=extensions).first()
+    row = _public_requests(public_ids=[service_request_id], extensions=extensions).first()
     if row is None:
         raise not_found(f"service_request_id {service_request_id[:100]!r} was not found.")
     return render(fmt, "service_requests", _request_items(request, [row], place, extensions))
@@ -387,6 +424,7 @@ def _post_update(request: HttpRequest, fmt: Format) -> HttpResponse:
     if len(text) > representations.MAX_DESCRIPTION:
         problems.append(f"description is longer than {representations.MAX_DESCRIPTION} characters.")
     person = read_person(params, problems)
+    media_url = read_media_url(params, problems, limit=UPDATE_MEDIA_URL_LENGTH)
     if problems or public_id is None or update_id is None or state is None or occurred_at is None:
         raise bad_request(*problems)
     target = ServiceRequest.objects.filter(public_id=public_id).first()
@@ -402,7 +440,7 @@ def _post_update(request: HttpRequest, fmt: Format) -> HttpResponse:
     try:
         update, _ = post_update(
             request=target, update_id=update_id, status=status, text=text,
-            occurred_at=occurred_at, person=person, api_key=api_key,
+            occurred_at=occurred_at, person=person, api_key=api_key, media_url=media_url,
         )
     except UpdateConflict as conflict:
         raise bad_request(str(conflict)) from None
@@ -412,14 +450,14 @@ def _post_update(request: HttpRequest, fmt: Format) -> HttpResponse:
 # --- not Open311 resources, but served with them ----------------------------------------
 
 
-@open311_view(*READ)
+@open311_view(*READ, jsonp=False)
 def openapi_document(request: HttpRequest, fmt: Format) -> HttpResponse:
     """The OpenAPI 3 description of this API (for schemathesis and client generators)."""
     return JsonResponse(openapi.document(), json_dumps_params={"ensure_ascii": False},
                         content_type="application/json; charset=utf-8")
 
 
-@open311_view(*READ)
+@open311_view(*READ, jsonp=False)
 def attachment(request: HttpRequest, fmt: Format, attachment_id: int) -> HttpResponseBase:
     """A photo uploaded with a request (its media_url points here)."""
     found = Attachment.objects.filter(pk=attachment_id, is_public=True).first()

@@ -12,8 +12,8 @@ from django.utils import timezone
 from shapely.geometry import box, mapping
 
 from civic311.cases.models import RequestUpdate, ServiceRequest, Status
-from civic311.cases.services import submit_request
-from civic311.catalog.models import Channel, ServiceType
+from civic311.cases.services import link_work_item, mark_duplicate, submit_request
+from civic311.catalog.models import Channel, Department, ServiceType
 from civic311.places.services import AreaFeature, load_layer
 
 from .conftest import City, Validate, child_names, get, json_of, xml_of
@@ -222,7 +222,8 @@ def test_extensions_add_channel_neighborhood_status_districts_and_public_notes(
     validate("request-extensions.json", body)
     (item,) = body
     assert item["extended_attributes"] == {
-        "channel": "web", "neighborhood": "Westside", "detailed_status": "new", "wards": "Ward 5",
+        "channel": "web", "neighborhood": "Westside", "detailed_status": "new", "duplicate": None,
+        "parent_service_request_id": None, "wards": "Ward 5",
     }
     assert [(n["type"], n["summary"], n["description"]) for n in item["notes"]] == [
         ("status_change", "New", "Request received."), ("note", "Note", "Crew sent"),
@@ -234,6 +235,39 @@ def test_extensions_add_channel_neighborhood_status_districts_and_public_notes(
     assert [n.findtext("description") for n in request_element.iterfind("notes/note")] == [
         "Request received.", "Crew sent",
     ]
+
+
+def works(city: City) -> Department:
+    department = city.pothole.department
+    assert department is not None
+    return department
+
+
+def test_extensions_name_the_request_a_duplicate_points_at_and_the_parent_of_linked_work(
+    client: Client, city: City, validate: Validate
+) -> None:
+    original = file(city.pothole, description="Hole on Main St")
+    copy = file(city.pothole, description="Same hole")
+    mark_duplicate(copy, parent=original, actor=None)
+    work_item = link_work_item(original, department=works(city), description="Repave", actor=None)
+    body = json_of(get(client, "requests.json", extensions="true"))
+    validate("requests.json", body)
+    validate("request-extensions.json", body)
+    links = {r["service_request_id"]: (r["extended_attributes"]["duplicate"],
+                                       r["extended_attributes"]["parent_service_request_id"]) for r in body}
+    assert links == {
+        original.public_id: (None, None),
+        copy.public_id: (original.public_id, None),
+        work_item.public_id: (None, original.public_id),
+    }
+    root = xml_of(get(client, f"requests/{copy.public_id}.xml", extensions="true"))
+    assert root.findtext("request/extended_attributes/duplicate") == original.public_id
+    assert root.find("request/extended_attributes/parent_service_request_id") is not None
+    assert root.findtext("request/extended_attributes/parent_service_request_id") == ""
+    one = json_of(get(client, f"requests/{work_item.public_id}.json", extensions="true"))
+    assert one[0]["extended_attributes"]["parent_service_request_id"] == original.public_id
+    # Without extensions the spec's fields only.
+    assert list(json_of(get(client, f"requests/{copy.public_id}.json"))[0]) == REQUEST_FIELDS
 
 
 def test_listing_requests_takes_the_same_few_queries_for_any_page(
@@ -250,8 +284,17 @@ def test_listing_requests_takes_the_same_few_queries_for_any_page(
         file(city.graffiti)
     with django_assert_num_queries(3):  # + the service codes
         assert len(xml_of(get(client, "requests.xml", service_code="graffiti"))) == 20
-    with django_assert_num_queries(4):  # + the public notes, + the other district layers
-        assert len(json_of(get(client, "requests.json", extensions="true"))) == 23
+    original = ServiceRequest.objects.order_by("id")[0]
+    for copy in ServiceRequest.objects.order_by("id")[1:4]:
+        mark_duplicate(copy, parent=original, actor=None)
+    for _ in range(3):
+        link_work_item(original, department=works(city), actor=None)
+    # + the public notes, + the other district layers; the duplicate and parent ids are joined.
+    with django_assert_num_queries(4):
+        listed = json_of(get(client, "requests.json", extensions="true"))
+    assert len(listed) == 26
+    assert sum(1 for r in listed if r["extended_attributes"]["duplicate"] == original.public_id) == 3
+    assert sum(1 for r in listed if r["extended_attributes"]["parent_service_request_id"] == original.public_id) == 3
     one = ServiceRequest.objects.order_by("id").values_list("public_id", flat=True)[0]
     with django_assert_num_queries(2):
         assert get(client, f"requests/{one}.json").status_code == 200

@@ -140,3 +140,54 @@ def test_listing_updates_takes_the_same_few_queries_for_any_number(
     # request, service and statuses joined in).
     with django_assert_num_queries(3):
         assert len(json_of(get(client, "servicerequestupdates.json", **WINDOW))) == 12
+
+
+def test_a_posted_update_keeps_its_photo_link_and_lists_it(
+    client: Client, request_: ServiceRequest, api_key: str, validate: Validate
+) -> None:
+    photo = "https://fms.example.org/photo/1234.full.jpeg?ü=1"
+    answer = json_of(post(client, "servicerequestupdates.json", update_form(api_key, request_, media_url=photo)))
+    update = RequestUpdate.objects.get(pk=int(answer[0]["update_id"]))
+    assert update.media_url == photo
+    event = AuditEvent.objects.get(action="request.updated")
+    assert event.changes["media_url"] == photo
+    # Sent again with another photo: the first update stands, unchanged.
+    post(client, "servicerequestupdates.json",
+         update_form(api_key, request_, media_url="https://fms.example.org/other.jpeg"))
+    update.refresh_from_db()
+    assert update.media_url == photo
+
+    listed = json_of(get(client, "servicerequestupdates.json", **WINDOW))
+    validate("service-request-updates.json", listed)
+    assert [(u["update_id"], u["media_url"]) for u in listed] == [
+        (str(update.pk), "https://fms.example.org/photo/1234.full.jpeg?%C3%BC=1"),
+    ]
+    root = xml_of(get(client, "servicerequestupdates.xml", **WINDOW))
+    assert root.findtext("request_update/media_url") == "https://fms.example.org/photo/1234.full.jpeg?%C3%BC=1"
+
+
+@pytest.mark.parametrize(
+    "media_url",
+    [
+        "javascript:alert(1)",
+        "ftp://example.org/photo.jpg",
+        "data:image/png;base64,iVBORw0KGgo=",
+        "not a url",
+        "https://example.org/" + "a" * 2000,
+    ],
+)
+def test_an_update_with_a_bad_photo_link_is_refused_and_nothing_is_recorded(
+    client: Client, request_: ServiceRequest, api_key: str, media_url: str
+) -> None:
+    response = post(client, "servicerequestupdates.json", update_form(api_key, request_, media_url=media_url))
+    assert response.status_code == 400
+    assert "media_url must be an http or https URL of at most 2000 characters" in json_of(response)[0]["description"]
+    assert not RequestUpdate.objects.filter(external_id__isnull=False).exists()
+
+
+def test_an_update_without_a_photo_lists_a_null_media_url(
+    client: Client, request_: ServiceRequest, api_key: str
+) -> None:
+    post(client, "servicerequestupdates.json", update_form(api_key, request_))
+    listed = json_of(get(client, "servicerequestupdates.json", **WINDOW))
+    assert [u["media_url"] for u in listed] == [None]

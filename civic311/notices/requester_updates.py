@@ -11,6 +11,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from civic311.cases.models import ServiceRequest, Status
 from civic311.cases.selectors import update_audience
@@ -18,6 +19,14 @@ from civic311.contacts.models import RequestParty
 
 from . import outbox
 from .models import OutboxMessage
+
+
+# The seed statuses' names, so that they are translated in messages (a city's own
+# statuses are shown as named).
+STATUS_NAMES = [gettext_noop(name) for name in (
+    "New", "Acknowledged", "Assigned", "In progress", "On hold", "Reopened", "Transferred", "Resolved",
+    "Closed", "Duplicate", "Cancelled",
+)]
 
 
 @dataclass(frozen=True)
@@ -67,7 +76,9 @@ def compose(request: ServiceRequest, status: Status, recipient: Recipient, note:
     """(subject, body) of the update in the recipient's language."""
     with translation.override(recipient.language):
         kind = request.service_type.name if request.service_type_id else _("service request")
-        if status.open311_status == Status.Open311.CLOSED:
+        if status.code == "duplicate":
+            what = _("The problem you reported had already been reported; it is followed there.")
+        elif status.open311_status == Status.Open311.CLOSED:
             what = _("Your request has been closed.")
         elif status.code == "acknowledged":
             what = _("Your request has been received and acknowledged by the city.")

@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from civic311.cases.models import ServiceRequest
 from civic311.staff.models import StaffProfile
@@ -19,9 +21,9 @@ from . import outbox
 from .models import OutboxMessage
 
 HEADINGS = {
-    "at_risk": "At risk of missing the target date",
-    "breached": "Past the target date",
-    "escalated": "Escalated",
+    "at_risk": gettext_noop("At risk of missing the target date"),
+    "breached": gettext_noop("Past the target date"),
+    "escalated": gettext_noop("Escalated"),
 }
 
 
@@ -63,7 +65,7 @@ def add_to_digest(*, section: str, request_ids: Sequence[int], now: datetime,
             lines = [_line(r) for r in rows]
             digest = OutboxMessage.objects.select_for_update().filter(
                 reference=reference, state=OutboxMessage.State.PENDING).first()
-            with translation.override("en"):
+            with translation.override(settings.LANGUAGE_CODE):
                 heading = f"{_(HEADINGS[section])} ({len(rows)})"
                 block = "\n".join([heading, *lines])
                 if digest is None:

@@ -20,7 +20,6 @@ from civic311.contacts.models import RequestParty
 from . import outbox
 from .models import OutboxMessage
 
-
 # The seed statuses' names, so that they are translated in messages (a city's own
 # statuses are shown as named).
 STATUS_NAMES = [gettext_noop(name) for name in (

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Constituent, Contact
+from .models import Constituent, Contact, EmergencyTerm
 
 
 @admin.register(Constituent)
@@ -11,6 +11,16 @@ class ConstituentAdmin(admin.ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
-    list_display = ("started_at", "channel", "reason", "outcome", "agent")
+    list_display = ("started_at", "channel", "reason", "outcome", "agent", "handle_seconds")
     list_filter = ("channel", "reason", "outcome")
     raw_id_fields = ("constituent", "request")
+
+
+@admin.register(EmergencyTerm)
+class EmergencyTermAdmin(admin.ModelAdmin):
+    """The words that prompt an agent to transfer a caller to 911."""
+
+    list_display = ("phrase", "language", "active")
+    list_filter = ("language", "active")
+    list_editable = ("active",)
+    search_fields = ("phrase",)

@@ -84,6 +84,46 @@ class Contact(models.Model):
     started_at = models.DateTimeField(db_index=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
+    # Set when the contact is closed: ended_at - started_at, kept so that averages are one
+    # aggregate on every database.
+    handle_seconds = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    # The knowledge-base article the information came from (the article lives in the
+    # knowledge app; its id and title are kept so the contact log survives its edits).
+    article_id = models.PositiveIntegerField(null=True, blank=True)
+    article_title = models.CharField(max_length=300, blank=True)
+    # The request being taken, saved as the agent types (service type id, description,
+    # address, point, answers), so that a closed browser loses nothing.
+    draft = models.JSONField(default=dict, blank=True)
+    # Emergency words seen in what the agent typed, and whether the prompt was answered.
+    emergency_terms = models.JSONField(default=list, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["channel", "started_at"])]
+        indexes = [
+            models.Index(fields=["channel", "started_at"]),
+            models.Index(fields=["agent", "outcome"]),
+            models.Index(fields=["constituent", "started_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Contact {self.pk} ({self.get_outcome_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome == self.Outcome.OPEN
+
+
+class EmergencyTerm(models.Model):
+    """A word or phrase that, typed during a contact, prompts the agent to transfer the
+    caller to 911. Cities edit the list in the admin."""
+
+    phrase = models.CharField(max_length=100, help_text=_("Matched as whole words, ignoring case and accents"))
+    language = models.CharField(max_length=10, default="en")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["language", "phrase"]
+        constraints = [models.UniqueConstraint(fields=["phrase", "language"], name="one_emergency_phrase_per_language")]
+
+    def __str__(self) -> str:
+        return f"{self.phrase} ({self.language})"

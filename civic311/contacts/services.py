@@ -3,12 +3,22 @@ receive to these functions; it is kept here and nowhere in `cases`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civic311.audit.services import record_event
 from civic311.cases.models import ServiceRequest
+from civic311.cases.services import submit_request
+from civic311.catalog.models import Channel, ServiceType
 
-from .models import Constituent, RequestParty
+from .emergency import find_emergency_phrases
+from .models import Constituent, Contact, EmergencyTerm, RequestParty
 
 
 @transaction.atomic
@@ -22,15 +32,18 @@ def record_request_party(
     device_id: str = "",
     account_id: str = "",
     actor_label: str = "",
+    constituent: Constituent | None = None,
 ) -> RequestParty | None:
     """Link the person who reported (or follows) `request`, if anything about them was
     given. A known e-mail address finds the same constituent; otherwise a new one is made.
     Existing details are never overwritten by what a client sends (only blanks are filled),
-    so a stranger's submission cannot change a resident's record."""
+    so a stranger's submission cannot change a resident's record. A `constituent` already
+    identified (by an agent on the desk) is linked as is."""
     email = email.strip().lower()
-    if not any((name, email, phone, device_id, account_id)):
+    if constituent is None and not any((name, email, phone, device_id, account_id)):
         return None
-    constituent = Constituent.objects.filter(email__iexact=email).order_by("id").first() if email else None
+    if constituent is None and email:
+        constituent = Constituent.objects.filter(email__iexact=email).order_by("id").first()
     if constituent is None:
         constituent = Constituent.objects.create(
             name=name, email=email, phone=phone, device_id=device_id, account_id=account_id
@@ -51,3 +64,249 @@ def record_request_party(
             changes={"request": request.public_id, "role": role, "constituent_id": constituent.pk},
         )
     return party
+
+
+# ---------------------------------------------------------------- the agent desk
+# One function per thing an agent does during a contact. Each checks that the contact is
+# still open, saves with update_fields and writes an audit event naming the agent; the
+# audit trail records which fields changed, never a person's details.
+
+
+class DeskRefused(ValueError):
+    """The desk action cannot be done; the message says why, for the agent."""
+
+
+def _now() -> datetime:
+    return timezone.now()
+
+
+def _refuse_if_closed(contact: Contact) -> None:
+    if not contact.is_open:
+        raise DeskRefused(_("This contact is already closed."))
+
+
+def _locked(contact: Contact) -> Contact:
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    _refuse_if_closed(locked)
+    return locked
+
+
+def _copy(source: Contact, target: Contact, fields: list[str]) -> None:
+    for name in fields:
+        setattr(target, name, getattr(source, name))
+
+
+def active_emergency_phrases() -> list[str]:
+    return list(EmergencyTerm.objects.filter(active=True).values_list("phrase", flat=True))
+
+
+@transaction.atomic
+def start_contact(*, agent: User, channel: Channel, reason: str = Contact.Reason.QUESTION) -> Contact:
+    """A new open contact for `agent`, its clock started now."""
+    if not channel.active:
+        raise DeskRefused(_("The channel %(name)s is not in use.") % {"name": channel.name})
+    now = _now()
+    contact = Contact.objects.create(channel=channel, reason=reason, agent=agent, started_at=now, updated_at=now)
+    record_event(action="contact.started", target=contact, actor=agent, channel=channel.code,
+                 changes={"reason": reason})
+    return contact
+
+
+@transaction.atomic
+def save_progress(
+    *,
+    contact: Contact,
+    agent: User,
+    notes: str | None = None,
+    reason: str | None = None,
+    draft: Mapping[str, Any] | None = None,
+    typed: str = "",
+) -> list[str]:
+    """Save what the agent has typed so far (notes, reason, the request being taken), and
+    look for emergency phrases in it and in `typed` (e.g. a knowledge-base query).
+    Returns the phrases newly found (empty when none)."""
+    locked = _locked(contact)
+    fields = ["updated_at"]
+    if notes is not None:
+        locked.notes = notes
+        fields.append("notes")
+    if reason is not None:
+        if reason not in Contact.Reason.values:
+            raise DeskRefused(_("Unknown reason."))
+        locked.reason = reason
+        fields.append("reason")
+    if draft is not None:
+        locked.draft = dict(draft)
+        fields.append("draft")
+    text = " ".join([locked.notes, str(locked.draft.get("description", "")), typed])
+    found = find_emergency_phrases(text, active_emergency_phrases())
+    new = [phrase for phrase in found if phrase not in locked.emergency_terms]
+    if new:
+        locked.emergency_terms = [*locked.emergency_terms, *new]
+        fields.append("emergency_terms")
+        record_event(action="contact.emergency_indicator", target=locked, actor=agent,
+                     channel=locked.channel.code, changes={"phrases": new})
+    locked.updated_at = _now()
+    locked.save(update_fields=fields)
+    _copy(locked, contact, fields)
+    return new
+
+
+@transaction.atomic
+def save_constituent(
+    *,
+    agent: User,
+    constituent: Constituent | None,
+    name: str,
+    email: str,
+    phone: str,
+    preferred_language: str,
+    consent_contact: bool,
+    consent_updates: bool,
+    contact: Contact | None = None,
+) -> Constituent:
+    """Create (constituent None) or update a constituent as the caller dictates, recording
+    when consent was given or withdrawn, and link them to `contact` if given."""
+    values = {"name": name.strip(), "email": email.strip().lower(), "phone": phone.strip(),
+              "preferred_language": preferred_language, "consent_contact": consent_contact,
+              "consent_updates": consent_updates}
+    if not any((values["name"], values["email"], values["phone"])):
+        raise DeskRefused(_("Give at least a name, an e-mail address or a phone number."))
+    if contact is not None:
+        _refuse_if_closed(contact)
+    now = _now()
+    if constituent is None:
+        constituent = Constituent.objects.create(
+            **values, consent_recorded_at=now if (consent_contact or consent_updates) else None)
+        changed = sorted(k for k, v in values.items() if v)
+        action = "contact.constituent_created"
+    else:
+        changed = sorted(k for k, v in values.items() if getattr(constituent, k) != v)
+        consent_changed = {"consent_contact", "consent_updates"} & set(changed)
+        for key in changed:
+            setattr(constituent, key, values[key])
+        if consent_changed:
+            constituent.consent_recorded_at = now
+            changed.append("consent_recorded_at")
+        if changed:
+            constituent.save(update_fields=changed)
+        action = "contact.constituent_updated"
+    if changed:
+        record_event(action=action, target=constituent, actor=agent,
+                     channel=contact.channel.code if contact is not None else "",
+                     changes={"fields": [f for f in changed if f != "consent_recorded_at"],
+                              "consent_contact": consent_contact, "consent_updates": consent_updates})
+    if contact is not None:
+        attach_constituent(contact=contact, constituent=constituent, agent=agent)
+    return constituent
+
+
+@transaction.atomic
+def attach_constituent(*, contact: Contact, constituent: Constituent, agent: User) -> None:
+    """Record that `constituent` is the person on this contact."""
+    locked = _locked(contact)
+    if locked.constituent_id == constituent.pk:
+        contact.constituent = constituent
+        return
+    locked.constituent = constituent
+    locked.updated_at = _now()
+    locked.save(update_fields=["constituent", "updated_at"])
+    contact.constituent = constituent
+    contact.updated_at = locked.updated_at
+    record_event(action="contact.caller_identified", target=locked, actor=agent, channel=locked.channel.code,
+                 changes={"constituent_id": constituent.pk})
+
+
+@transaction.atomic
+def give_information(*, contact: Contact, agent: User, article_id: int, article_title: str) -> None:
+    """Record that the agent answered from the knowledge-base article `article_id`."""
+    locked = _locked(contact)
+    locked.article_id = article_id
+    locked.article_title = article_title[:300]
+    locked.updated_at = _now()
+    locked.save(update_fields=["article_id", "article_title", "updated_at"])
+    _copy(locked, contact, ["article_id", "article_title", "updated_at"])
+    record_event(action="contact.information_given", target=locked, actor=agent, channel=locked.channel.code,
+                 changes={"article_id": article_id, "article_title": locked.article_title})
+
+
+@transaction.atomic
+def take_request(
+    *,
+    contact: Contact,
+    agent: User,
+    service_type: ServiceType,
+    description: str,
+    answers: Mapping[str, Any],
+    lat: float | None,
+    long: float | None,
+    address: str,
+) -> ServiceRequest:
+    """File the service request the caller asks for (answers already checked against the
+    service definition), on the contact's channel, with the caller as its reporter."""
+    locked = _locked(contact)
+    if locked.request_id is not None:
+        raise DeskRefused(_("A request was already taken on this contact; start a new contact for another."))
+    request = submit_request(
+        service_type=service_type, channel=locked.channel, description=description, lat=lat, long=long,
+        address=address, attributes=dict(answers), actor=agent, audit_details={"contact_id": locked.pk},
+    )
+    if locked.constituent is not None:
+        record_request_party(request=request, constituent=locked.constituent, actor_label=agent.get_username())
+    locked.request = request
+    locked.reason = Contact.Reason.SERVICE_REQUEST
+    locked.draft = {**locked.draft, "request_id": request.public_id}
+    locked.updated_at = _now()
+    fields = ["request", "reason", "draft", "updated_at"]
+    locked.save(update_fields=fields)
+    _copy(locked, contact, fields)
+    record_event(action="contact.request_taken", target=locked, actor=agent, channel=locked.channel.code,
+                 changes={"request": request.public_id, "service_type": service_type.code})
+    return request
+
+
+@transaction.atomic
+def close_contact(*, contact: Contact, agent: User, outcome: str, notes: str | None = None) -> Contact:
+    """End the contact with its outcome and wrap-up notes; the handle time is kept."""
+    if outcome not in Contact.Outcome.values or outcome == Contact.Outcome.OPEN:
+        raise DeskRefused(_("Choose how the contact ended."))
+    locked = _locked(contact)
+    if outcome == Contact.Outcome.REQUEST_CREATED and locked.request_id is None:
+        raise DeskRefused(_("No request was taken on this contact: take the request first, or choose "
+                            "another outcome."))
+    now = _now()
+    locked.outcome = outcome
+    locked.ended_at = now
+    locked.handle_seconds = max(0, round((now - locked.started_at).total_seconds()))
+    locked.updated_at = now
+    fields = ["outcome", "ended_at", "handle_seconds", "updated_at"]
+    if notes is not None:
+        locked.notes = notes
+        fields.append("notes")
+    if outcome == Contact.Outcome.REFERRED_911:
+        locked.reason = Contact.Reason.EMERGENCY
+        fields.append("reason")
+    locked.save(update_fields=fields)
+    _copy(locked, contact, fields)
+    record_event(action="contact.closed", target=locked, actor=agent, channel=locked.channel.code,
+                 changes={"outcome": outcome, "handle_seconds": locked.handle_seconds,
+                          "request": locked.request.public_id if locked.request else None})
+    return contact
+
+
+@transaction.atomic
+def refer_to_911(*, contact: Contact, agent: User) -> Contact:
+    """The caller was transferred to 911: the contact ends with that outcome, and the
+    emergency phrases that prompted it are audited with the transfer."""
+    close_contact(contact=contact, agent=agent, outcome=Contact.Outcome.REFERRED_911)
+    record_event(action="contact.referred_to_911", target=contact, actor=agent, channel=contact.channel.code,
+                 changes={"phrases": contact.emergency_terms})
+    return contact
+
+
+@transaction.atomic
+def dismiss_emergency_prompt(*, contact: Contact, agent: User) -> None:
+    """The agent judged the call not an emergency; audited with the phrases seen."""
+    _refuse_if_closed(contact)
+    record_event(action="contact.emergency_prompt_dismissed", target=contact, actor=agent,
+                 channel=contact.channel.code, changes={"phrases": contact.emergency_terms})

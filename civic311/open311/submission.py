@@ -23,6 +23,8 @@ from .params import clean, first
 from .plain_text import strip_html
 
 MAX_DESCRIPTION = 4000
+MAX_PHOTOS = 5
+_PHOTO_FIELD = re.compile(r"photo[1-9][0-9]?", re.ASCII)
 _DECIMAL = re.compile(r"^[+-]?(?:\d{1,3}(?:\.\d{0,15})?|\.\d{1,15})$")
 _url = URLValidator(schemes=["http", "https"])
 
@@ -131,15 +133,27 @@ def read_person(data: MultiValueDict[str, str], problems: list[str]) -> PersonDe
     )
 
 
+def _photo_fields(files: MultiValueDict[str, UploadedFile]) -> list[tuple[str, UploadedFile]]:
+    """The photos sent: the `media` file (GeoReport v2.1 draft, three), then FixMyStreet's
+    `photo1`, `photo2`, ... in number order; every file of those fields, repeated or not."""
+    numbered = sorted((int(name[5:]), name) for name in files if _PHOTO_FIELD.fullmatch(name))
+    names = (["media"] if "media" in files else []) + [name for _, name in numbered]
+    return [(name, upload) for name in names for upload in files.getlist(name)]
+
+
 def _photos(files: MultiValueDict[str, UploadedFile], problems: list[str]) -> list[NewAttachment]:
-    upload = files.get("media")
-    if upload is None:
+    sent = _photo_fields(files)
+    if len(sent) > MAX_PHOTOS:
+        problems.append(f"At most {MAX_PHOTOS} photos may be sent with a request; {len(sent)} were sent.")
         return []
-    try:
-        return [check_photo(upload)]
-    except MediaRefused as refused:
-        problems.append(str(refused))
-        return []
+    photos = []
+    for name, upload in sent:
+        try:
+            photos.append(check_photo(upload))
+        except MediaRefused as refused:
+            message = str(refused)
+            problems.append(message if name == "media" else message.replace("media", name, 1))
+    return photos
 
 
 def read_submission(

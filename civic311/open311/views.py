@@ -61,6 +61,8 @@ READ = ("GET", "HEAD")
 WRITE = ("POST",)
 OPEN311_STATUSES = {"open", "closed"}
 UPDATE_MEDIA_URL_LENGTH = 2000  # RequestUpdate.media_url
+# A POST's whole body: room for a few full-size phone photos and the form.
+MAX_BODY_BYTES = 25 * 1024 * 1024
 
 View = Callable[..., HttpResponseBase]
 
@@ -140,7 +142,17 @@ def _place(params: MultiValueDict[str, str]) -> Place:
 
 def _write_params(request: HttpRequest) -> MultiValueDict[str, str]:
     """A write's parameters: the form body, and the query string for what the body lacks
-    (clients differ on where api_key and jurisdiction_id go)."""
+    (clients differ on where api_key and jurisdiction_id go). A body announced larger than
+    MAX_BODY_BYTES is refused (413) before any of it is read."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise bad_request("The Content-Length header is not a number.") from None
+    if length > MAX_BODY_BYTES:
+        raise Open311Error(
+            413, f"The request body is {length} bytes; the limit is {MAX_BODY_BYTES} bytes: "
+            "send fewer or smaller photos."
+        )
     merged: MultiValueDict[str, str] = MultiValueDict()
     for key, values in request.GET.lists():
         merged.setlist(key, values)

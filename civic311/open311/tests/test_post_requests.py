@@ -314,3 +314,61 @@ def test_unknown_media_is_a_404(client: Client, city: City) -> None:
     response = client.get(f"{API}media/999")
     assert response.status_code == 404
     assert response["Content-Type"] == "text/xml; charset=utf-8"
+
+
+def test_fixmystreet_numbered_photos_are_stored_in_number_order(client: Client, city: City, api_key: str) -> None:
+    photos = {
+        "photo2": SimpleUploadedFile("b.png", photo_with_exif("PNG", (20, 10)), content_type="image/png"),
+        "photo1": SimpleUploadedFile("a.jpg", photo_with_exif("JPEG", (10, 20)), content_type="image/jpeg"),
+        "photo10": SimpleUploadedFile("c.jpg", photo_with_exif("JPEG", (30, 30)), content_type="image/jpeg"),
+    }
+    response = client.post(API + "requests.json", {**pothole_form(api_key), **photos})
+    assert response.status_code == 200, response.content
+    stored = list(Attachment.objects.order_by("id"))
+    sizes = []
+    for attachment in stored:
+        with attachment.file.open("rb") as fh, Image.open(io.BytesIO(fh.read())) as image:
+            sizes.append(image.size)
+    assert sizes == [(10, 20), (20, 10), (30, 30)]
+    item = json_of(get(client, "requests/{}.json".format(json_of(response)[0]["service_request_id"])))[0]
+    assert item["media_url"] == f"http://testserver{API}media/{stored[0].pk}"
+
+
+def test_a_bad_numbered_photo_is_named_and_nothing_is_stored(client: Client, city: City, api_key: str) -> None:
+    photos = {
+        "photo1": SimpleUploadedFile("a.jpg", photo_with_exif(), content_type="image/jpeg"),
+        "photo2": SimpleUploadedFile("b.jpg", b"<html><script>alert(1)</script>", content_type="image/jpeg"),
+    }
+    response = client.post(API + "requests.json", {**pothole_form(api_key), **photos})
+    assert response.status_code == 400
+    assert errors_of(response) == ["photo2 must be a JPEG, PNG, GIF or WebP image."]
+    assert not Attachment.objects.exists() and not ServiceRequest.objects.exists()
+
+
+def test_more_than_five_photos_are_refused(client: Client, city: City, api_key: str) -> None:
+    photos = {f"photo{n}": SimpleUploadedFile(f"{n}.jpg", photo_with_exif(), content_type="image/jpeg")
+              for n in range(1, 7)}
+    response = client.post(API + "requests.json", {**pothole_form(api_key), **photos})
+    assert response.status_code == 400
+    assert "At most 5 photos may be sent with a request; 6 were sent." in errors_of(response)
+    assert not ServiceRequest.objects.exists()
+
+
+@pytest.mark.parametrize("resource", ["requests.json", "servicerequestupdates.json"])
+def test_a_body_over_the_limit_is_a_413_before_it_is_read(
+    client: Client, city: City, api_key: str, monkeypatch: pytest.MonkeyPatch, resource: str
+) -> None:
+    from civic311.open311 import views
+
+    monkeypatch.setattr(views, "MAX_BODY_BYTES", 100_000)
+    upload = SimpleUploadedFile("big.jpg", photo_with_exif() + b"\0" * 200_000, content_type="image/jpeg")
+    response = client.post(API + resource, {**pothole_form(api_key), "media": upload})
+    assert response.status_code == 413
+    assert "the limit is 100000 bytes" in errors_of(response)[0]
+    assert not ServiceRequest.objects.exists() and not Attachment.objects.exists()
+
+
+def test_a_content_length_that_is_not_a_number_is_a_400(client: Client, city: City, api_key: str) -> None:
+    response = client.post(API + "requests.json", pothole_form(api_key), CONTENT_LENGTH="12abc")
+    assert response.status_code == 400
+    assert json_of(response)[0]["code"] == 400

@@ -1,0 +1,63 @@
+"""The trends page's choices (GET): district layer, districts, service types, period."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from civic311.catalog.models import ServiceType
+from civic311.places.models import District, DistrictLayer
+
+from .selectors import Granularity
+
+MAX_DISTRICTS = 60
+MAX_TYPES = 60
+MAX_DAYS = 3 * 366 + 1
+MAX_DAYS_BY_DAY = 366
+EARLIEST = date(1990, 1, 1)
+
+
+class TrendsForm(forms.Form):
+    layer = forms.ModelChoiceField(label=_("Areas"), required=False, empty_label=None,
+                                   queryset=DistrictLayer.objects.order_by("-is_neighborhoods", "name"))
+    districts = forms.ModelMultipleChoiceField(
+        label=_("Areas to compare"), queryset=District.objects.select_related("layer").order_by("layer", "name"),
+        required=False, help_text=_("None chosen: the whole city."))
+    types = forms.ModelMultipleChoiceField(
+        label=_("Service types"), queryset=ServiceType.objects.order_by("name"), required=False,
+        help_text=_("None chosen: every type."))
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    granularity = forms.ChoiceField(label=_("Per"), required=False, initial=Granularity.WEEK, choices=[
+        (Granularity.DAY.value, _("day")), (Granularity.WEEK.value, _("week")), (Granularity.MONTH.value, _("month"))])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        today = timezone.localdate()
+        end = data.get("end") or today
+        start = data.get("start") or end - timedelta(days=89)
+        if start < EARLIEST or end < EARLIEST:
+            raise forms.ValidationError(_("Choose dates after 1 January 1990."))
+        if end < start:
+            raise forms.ValidationError(_("The end date is before the start date."))
+        granularity = Granularity(data.get("granularity") or Granularity.WEEK)
+        days = (end - start).days + 1
+        if days > MAX_DAYS:
+            raise forms.ValidationError(_("Choose a period of at most three years."))
+        if granularity == Granularity.DAY and days > MAX_DAYS_BY_DAY:
+            raise forms.ValidationError(_("Per day, choose a period of at most one year (or show it per week)."))
+        layer = data.get("layer") or DistrictLayer.objects.order_by("-is_neighborhoods", "name").first()
+        districts = list(data.get("districts") or [])
+        if len(districts) > MAX_DISTRICTS:
+            self.add_error("districts", _("Choose at most %(n)d areas.") % {"n": MAX_DISTRICTS})
+        if layer is not None and any(d.layer_id != layer.pk for d in districts):
+            self.add_error("districts", _("Choose areas of the layer you picked."))
+        types = list(data.get("types") or [])
+        if len(types) > MAX_TYPES:
+            self.add_error("types", _("Choose at most %(n)d service types.") % {"n": MAX_TYPES})
+        data.update(start=start, end=end, granularity=granularity, layer=layer, districts=districts, types=types)
+        return data

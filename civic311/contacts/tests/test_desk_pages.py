@@ -6,10 +6,12 @@ while keeping what was typed."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 
 import pytest
 from django.contrib.auth.models import User
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
@@ -32,8 +34,9 @@ def url(name: str, contact: Contact, *args: object) -> str:
     return reverse(f"contacts:{name}", args=[contact.pk, *args])
 
 
-def htmx(client: Client, method: str, path: str, data: dict[str, object] | None = None):  # type: ignore[no-untyped-def]
-    return getattr(client, method)(path, data or {}, HTTP_HX_REQUEST="true")
+def htmx(client: Client, method: str, path: str, data: Mapping[str, object] | None = None) -> HttpResponse:
+    response: HttpResponse = getattr(client, method)(path, dict(data or {}), HTTP_HX_REQUEST="true")
+    return response
 
 
 # ---------------------------------------------------------------- who may use it

@@ -234,6 +234,39 @@ class RequestUpdate(models.Model):
         return f"{self.request.public_id} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class SuggestedDuplicate(models.Model):
+    """A likely duplicate found when a request came in (`cases.duplicates`), kept so that
+    staff see it on the case page and decide: the request is a duplicate of the candidate
+    (confirmed) or not (rejected). Decisions also measure the suggestions."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("not decided")
+        CONFIRMED = "confirmed", _("duplicate")
+        REJECTED = "rejected", _("not a duplicate")
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="suggested_duplicates")
+    candidate = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField(help_text=_("0 to 1, higher is likelier"))
+    reasons = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "candidate"], name="one_suggestion_per_pair"),
+            models.CheckConstraint(condition=~models.Q(request=models.F("candidate")),
+                                   name="suggestion_is_another_request"),
+        ]
+        indexes = [models.Index(fields=["decision", "created_at"], name="suggestion_decision_time")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} ~ {self.candidate_id} ({self.score:.2f})"
+
+
 class Transfer(models.Model):
     """A request sent from one department to another, with the reason: misroutes are counted."""
 

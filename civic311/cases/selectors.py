@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from .models import Attachment, RequestUpdate, ServiceRequest, Transfer
+from .models import Attachment, RequestUpdate, ServiceRequest, SuggestedDuplicate, Transfer
 
 
 @dataclass(frozen=True)
@@ -116,8 +116,34 @@ def public_updates(*, created_from: datetime, created_to: datetime | None) -> Qu
 
 def update_audience(request: ServiceRequest) -> list[int]:
     """Ids of the requests whose reporters and followers are to hear of an update to
-    `request`: the request and the duplicates marked against it (one query)."""
-    return [request.pk, *ServiceRequest.objects.filter(duplicate_of=request).values_list("pk", flat=True)]
+    `request`: the request itself, then every request marked as a duplicate of it,
+    directly or through another duplicate (a chain left by data written before
+    `mark_duplicate` flattened chains, or by an external system), each once. One query
+    per level of the chain: one for the usual flat family."""
+    audience = [request.pk]
+    seen = {request.pk}
+    level = [request.pk]
+    while level:
+        found = [pk for pk in ServiceRequest.objects.filter(duplicate_of_id__in=level).order_by("pk")
+                 .values_list("pk", flat=True) if pk not in seen]
+        audience.extend(found)
+        seen.update(found)
+        level = found
+    return audience
+
+
+def pending_duplicate_suggestions(request: ServiceRequest) -> list[SuggestedDuplicate]:
+    """The suggestions kept at intake that nobody decided yet, best first, with what the
+    case page shows of each candidate (one query)."""
+    return list(
+        SuggestedDuplicate.objects.filter(request=request, decision=SuggestedDuplicate.Decision.PENDING)
+        .select_related("candidate", "candidate__detailed_status", "candidate__service_type",
+                        "candidate__duplicate_of")
+        .only("id", "score", "reasons", "created_at", "candidate__public_id", "candidate__status",
+              "candidate__requested_at", "candidate__detailed_status__name", "candidate__service_type__name",
+              "candidate__duplicate_of__public_id")
+        .order_by("-score", "id")
+    )
 
 
 def work_family(request: ServiceRequest) -> QuerySet[ServiceRequest]:

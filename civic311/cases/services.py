@@ -24,6 +24,7 @@ from civic311.catalog.models import Channel, Department, Queue, ServiceType
 from civic311.places.lookup import neighborhood_index
 
 from . import sla
+from .duplicates import suggest_duplicates
 from .lifecycle import (
     Actor,
     actor_user,
@@ -36,7 +37,7 @@ from .lifecycle import (
     refresh,
     transition,
 )
-from .models import Attachment, RequestUpdate, ServiceRequest, Status, Transfer
+from .models import Attachment, RequestUpdate, ServiceRequest, Status, SuggestedDuplicate, Transfer
 from .routing import route
 
 
@@ -138,6 +139,7 @@ def submit_request(
         description=description, address=address, address_id=address_id, lat=lat, long=long,
         neighborhood_id=neighborhood_id, media_url=media_url, attributes=attributes or {},
     )
+    suggested = _store_duplicate_suggestions(request)
     for attachment in attachments:
         Attachment.objects.create(
             request=request, file=ContentFile(attachment.content, name=attachment.name),
@@ -156,9 +158,25 @@ def submit_request(
                  "department": decision.department.code if decision.department else None,
                  "queue_id": decision.queue.pk if decision.queue else None,
                  "routing_rule_id": decision.rule.pk if decision.rule else None,
-                 "attachments": len(attachments), **(audit_details or {})},
+                 "attachments": len(attachments), "suggested_duplicates": suggested,
+                 **(audit_details or {})},
     )
     return request
+
+
+def _store_duplicate_suggestions(request: ServiceRequest) -> list[str]:
+    """Keep the likely duplicates of a request just filed, for staff to decide on its
+    page; returns their public ids."""
+    found = suggest_duplicates(
+        service_type=request.service_type, lat=request.lat, long=request.long, requested_at=request.requested_at,
+        description=request.description, exclude_id=request.pk,
+    )
+    SuggestedDuplicate.objects.bulk_create([
+        SuggestedDuplicate(request=request, candidate=s.request, score=s.score, reasons=list(s.reasons),
+                           created_at=request.updated_at)
+        for s in found
+    ])
+    return [s.request.public_id for s in found]
 
 
 @transaction.atomic
@@ -450,10 +468,39 @@ def mark_duplicate(
     RequestUpdate.objects.create(request=root, created_at=timezone.now(), author=actor_user(actor),
                                  text=f"{locked.public_id} was marked as a duplicate of this case.", is_public=False)
     recount_duplicates(root.pk)
+    SuggestedDuplicate.objects.filter(
+        request=locked, candidate_id__in={parent.pk, root.pk}, decision=SuggestedDuplicate.Decision.PENDING
+    ).update(decision=SuggestedDuplicate.Decision.CONFIRMED, decided_by=actor_user(actor), decided_at=timezone.now())
     record_event(action="request.duplicate_added", target=root, actor=actor, channel=channel,
                  changes={"duplicate": locked.public_id, "moved_duplicates": moved})
     refresh(request, locked)
     return request
+
+
+@transaction.atomic
+def dismiss_duplicate(
+    request: ServiceRequest, *, candidate: ServiceRequest, actor: Actor, channel: str = ""
+) -> SuggestedDuplicate:
+    """Record that `request` is not a duplicate of `candidate`: the suggestion (kept at
+    intake, or made on the case page) is marked rejected and no longer offered."""
+    if candidate.pk == request.pk:
+        raise ActionRefused("A case cannot be a duplicate of itself.")
+    locked = lock(request)
+    now = timezone.now()
+    suggestion, created = SuggestedDuplicate.objects.get_or_create(
+        request=locked, candidate=candidate, defaults={"score": 0.0, "created_at": now},
+    )
+    if suggestion.decision == SuggestedDuplicate.Decision.REJECTED:
+        return suggestion
+    suggestion.decision = SuggestedDuplicate.Decision.REJECTED
+    suggestion.decided_by = actor_user(actor)
+    suggestion.decided_at = now
+    suggestion.save(update_fields=["decision", "decided_by", "decided_at"])
+    record_event(action="request.duplicate_dismissed", target=locked, actor=actor, channel=channel,
+                 changes={"candidate": candidate.public_id, "suggested_at_intake": not created,
+                          "score": suggestion.score})
+    refresh(request, locked)
+    return suggestion
 
 
 @transaction.atomic

@@ -248,6 +248,17 @@ class DuplicateForm(forms.Form):
         return parent
 
 
+class NotDuplicateForm(forms.Form):
+    candidate = forms.CharField(label=_("Not a duplicate of request id"), max_length=64)
+
+    def clean_candidate(self) -> ServiceRequest:
+        public_id = self.cleaned_data["candidate"].strip()
+        candidate = ServiceRequest.objects.filter(public_id=public_id).first()
+        if candidate is None:
+            raise forms.ValidationError(_("No request has the id %(id)s."), params={"id": public_id})
+        return candidate
+
+
 class LinkWorkItemForm(forms.Form):
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.filter(active=True))
     queue = forms.ModelChoiceField(label=_("Queue"), queryset=Queue.objects.filter(active=True).select_related(

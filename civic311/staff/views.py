@@ -27,8 +27,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civic311.cases import duplicates, lifecycle
+from civic311.cases import selectors as case_selectors
 from civic311.cases import services as case_services
-from civic311.cases.models import ServiceRequest, Status
+from civic311.cases.models import ServiceRequest, Status, SuggestedDuplicate
 from civic311.catalog.models import Department, Queue
 from civic311.contacts.models import RequestParty
 
@@ -38,6 +39,7 @@ from .forms import (
     BulkForm,
     DuplicateForm,
     LinkWorkItemForm,
+    NotDuplicateForm,
     NoteForm,
     QueueFilterForm,
     TransferForm,
@@ -314,6 +316,34 @@ def _allowed_statuses(case: ServiceRequest) -> list[Status]:
     return list(Status.objects.filter(code__in=codes))
 
 
+@dataclass(frozen=True)
+class Suggestion:
+    """A possible duplicate as the case page shows it: kept at intake, or found now."""
+
+    candidate: ServiceRequest
+    score: float
+    reasons: list[str]
+    at_intake: bool
+
+
+def _suggestions(case: ServiceRequest, known: set[int], limit: int = 5) -> list[Suggestion]:
+    """The suggestions found when the case came in and not decided yet, then, up to
+    `limit`, those found now (requests filed since, or a case that came in without the
+    intake check, e.g. imported); never one staff said is not a duplicate."""
+    kept = [Suggestion(s.candidate, s.score, list(s.reasons), True)
+            for s in case_selectors.pending_duplicate_suggestions(case) if s.candidate_id not in known][:limit]
+    decided = set(SuggestedDuplicate.objects.filter(request=case).values_list("candidate_id", flat=True))
+    if len(kept) < limit:
+        skip = known | decided | {case.pk}
+        found = duplicates.suggest_duplicates(
+            service_type=case.service_type, lat=case.lat, long=case.long, requested_at=case.requested_at,
+            description=case.description, limit=limit + len(skip), exclude_id=case.pk,
+        )
+        kept += [Suggestion(s.request, s.score, list(s.reasons), False)
+                 for s in found if s.request.pk not in skip][: limit - len(kept)]
+    return kept
+
+
 def _case_context(request: HttpRequest, case: ServiceRequest, bound: dict[str, Form] | None = None,
                   *, done: str = "", error: str = "") -> dict[str, Any]:
     user = request.user
@@ -345,14 +375,9 @@ def _case_context(request: HttpRequest, case: ServiceRequest, bound: dict[str, F
                           if case.duplicate_count else [])
     family_root = case.parent_id or case.pk
     work_items = sorted(related.filter(parent_id=family_root).exclude(pk=case.pk), key=lambda r: r.requested_at)
-    suggestions = []
+    suggestions: list[Suggestion] = []
     if works and case.status == Status.Open311.OPEN and case.duplicate_of_id is None:
-        known = {case.pk, *(d.pk for d in duplicates_of_case)}
-        found = duplicates.suggest_duplicates(
-            service_type=case.service_type, lat=case.lat, long=case.long, requested_at=case.requested_at,
-            description=case.description, limit=5 + len(known), exclude_id=case.pk,
-        )
-        suggestions = [s for s in found if s.request.pk not in known][:5]
+        suggestions = _suggestions(case, {d.pk for d in duplicates_of_case})
     return {
         "case": case,
         "can_work": works,
@@ -477,6 +502,21 @@ def _duplicate(request: HttpRequest, case: ServiceRequest) -> Outcome:
     return Outcome(done=_("Marked as a duplicate of %(id)s.") % {"id": parent.public_id})
 
 
+def _not_duplicate(request: HttpRequest, case: ServiceRequest) -> Outcome:
+    if not access.can_work(request.user, case):
+        raise Refused(_("Only the case's department can decide on its duplicates."))
+    form = NotDuplicateForm(request.POST)
+    if not form.is_valid():
+        return Outcome(error=" ".join(_errors(form)))
+    candidate: ServiceRequest = form.cleaned_data["candidate"]
+    try:
+        case_services.dismiss_duplicate(case, candidate=candidate, actor=request.user)
+    except ValueError as error:
+        return Outcome(error=str(error))
+    return Outcome(done=_("%(id)s will no longer be suggested as a duplicate of this case.")
+                   % {"id": candidate.public_id})
+
+
 def _link(request: HttpRequest, case: ServiceRequest) -> Outcome:
     if not access.can_work(request.user, case):
         raise Refused(_("Only the case's department can add linked work."))
@@ -502,12 +542,14 @@ ACTIONS: dict[str, Callable[[HttpRequest, ServiceRequest], Outcome]] = {
     "transfer": _transfer,
     "note": _note,
     "duplicate": _duplicate,
+    "not-duplicate": _not_duplicate,
     "link": _link,
 }
 ACTION_NAMES = {
     "transition": gettext_lazy("change the status"), "assign": gettext_lazy("assign"),
     "take": gettext_lazy("take the case"), "transfer": gettext_lazy("transfer"),
     "note": gettext_lazy("add the note"), "duplicate": gettext_lazy("mark as duplicate"),
+    "not-duplicate": gettext_lazy("record that it is not a duplicate"),
     "link": gettext_lazy("add linked work"),
 }
 

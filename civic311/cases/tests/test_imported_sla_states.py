@@ -23,13 +23,14 @@ pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 6, 25, 16, tzinfo=UTC)
 # The columns of Boston's 2015 export (the reader needs them all).
-HEADER = (
-    "CASE_ENQUIRY_ID,OPEN_DT,TARGET_DT,CLOSED_DT,OnTime_Status,CASE_STATUS,CLOSURE_REASON,CASE_TITLE,SUBJECT,"
-    "REASON,TYPE,QUEUE,Department,SubmittedPhoto,ClosedPhoto,Location,fire_district,pwd_district,"
-    "city_council_district,police_district,neighborhood,neighborhood_services_district,ward,precinct,"
-    "land_usage,LOCATION_STREET_NAME,LOCATION_ZIPCODE,Property_Type,Property_ID,LATITUDE,LONGITUDE,Source,"
-    "Geocoded_Location"
-).split(",")
+HEADER = [
+    "CASE_ENQUIRY_ID", "OPEN_DT", "TARGET_DT", "CLOSED_DT", "OnTime_Status", "CASE_STATUS", "CLOSURE_REASON",
+    "CASE_TITLE", "SUBJECT", "REASON", "TYPE", "QUEUE", "Department", "SubmittedPhoto", "ClosedPhoto",
+    "Location", "fire_district", "pwd_district", "city_council_district", "police_district", "neighborhood",
+    "neighborhood_services_district", "ward", "precinct", "land_usage", "LOCATION_STREET_NAME",
+    "LOCATION_ZIPCODE", "Property_Type", "Property_ID", "LATITUDE", "LONGITUDE", "Source",
+    "Geocoded_Location",
+]
 
 
 def row(case_id: str, opened: str, target: str, status: str = "Open", closed: str = "") -> dict[str, str]:

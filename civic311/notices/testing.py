@@ -5,10 +5,12 @@ records the calls made to it (an SMS provider or a webhook receiver)."""
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -26,7 +28,7 @@ class Mailbox:
     keep_bodies: bool = True
     messages: list[EmailMessage] = field(default_factory=list)
     ids: Counter[str] = field(default_factory=Counter)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Condition = field(default_factory=threading.Condition)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
@@ -47,11 +49,17 @@ class Mailbox:
             self.ids[message_id] += 1
             if parsed is not None:
                 self.messages.append(parsed)
+            self.lock.notify_all()
         return "250 Message accepted for delivery"
 
     def count(self) -> int:
         with self.lock:
             return len(self.ids)
+
+    def wait_for_count(self, count: int, timeout: float) -> bool:
+        """Wait until `count` distinct Message-IDs have arrived (False at the deadline)."""
+        with self.lock:
+            return self.lock.wait_for(lambda: len(self.ids) >= count, timeout=timeout)
 
     def resends(self) -> int:
         """Arrivals beyond the first per Message-ID."""
@@ -79,6 +87,7 @@ def smtp_server(mailbox: Mailbox | None = None) -> Iterator[tuple[Mailbox, int]]
     from aiosmtpd.controller import Controller
 
     mailbox = mailbox or Mailbox()
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # one line per SMTP command otherwise
     port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port, ready_timeout=10)
     controller.start()
@@ -86,6 +95,19 @@ def smtp_server(mailbox: Mailbox | None = None) -> Iterator[tuple[Mailbox, int]]
         yield mailbox, port
     finally:
         controller.stop()
+
+
+def wait_until(predicate: Callable[[], bool], *, timeout: float, interval: float = 0.1) -> bool:
+    """Check `predicate` until it holds or `timeout` seconds pass (for state another
+    process writes, which cannot signal us)."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        pause.wait(interval)
 
 
 @dataclass

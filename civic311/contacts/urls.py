@@ -17,6 +17,7 @@ urlpatterns = [
     path("contacts/<int:pk>/information/", views.information_given, name="information-given"),
     path("contacts/<int:pk>/services/", views.find_services, name="find-services"),
     path("contacts/<int:pk>/questions/", views.questions, name="questions"),
+    path("contacts/<int:pk>/addresses/", views.find_addresses, name="find-addresses"),
     path("contacts/<int:pk>/request/", views.take_request, name="take-request"),
     path("contacts/<int:pk>/close/", views.close, name="close"),
     path("contacts/<int:pk>/emergency/", views.emergency, name="emergency"),

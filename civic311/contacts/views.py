@@ -30,6 +30,7 @@ from civic311.cases.sla import city_zone
 from civic311.catalog.models import ServiceAttribute, ServiceType
 from civic311.knowledge.search import ArticleHit, search_articles
 from civic311.open311.attributes import check_answers, raw_answers
+from civic311.places.addresses import MAX_QUERY_LENGTH, locate_address, search_addresses
 from civic311.staff import access
 from civic311.staff.models import StaffProfile
 from civic311.staff.views import page
@@ -370,6 +371,16 @@ def questions(request: HttpRequest, contact: Contact) -> HttpResponse:
 
 
 @desk_required
+@require_GET
+@_contact_or_refuse
+def find_addresses(request: HttpRequest, contact: Contact) -> HttpResponse:
+    """Address autocomplete from the city's own address index."""
+    query = request.GET.get("address", "")[:MAX_QUERY_LENGTH]
+    matches = search_addresses(query, limit=8) if len(query.strip()) >= 2 else []
+    return page(request, "contacts/_addresses.html", {"matches": matches, "query": query})
+
+
+@desk_required
 @require_POST
 @_contact_or_refuse
 def take_request(request: HttpRequest, contact: Contact) -> HttpResponse:
@@ -398,11 +409,20 @@ def take_request(request: HttpRequest, contact: Contact) -> HttpResponse:
     if problems:
         return page(request, "contacts/_request_result.html", {"problems": problems}, status=422)
     assert service_type is not None
+    lat, long, address = form.cleaned_data["lat"], form.cleaned_data["long"], form.cleaned_data["address"]
+    if lat is None:
+        # An address typed without a click on the map: its point, if the index knows it.
+        # The exact address, else the only indexed address it is the start of.
+        known = locate_address(address)
+        if known is None and address.strip():
+            candidates = search_addresses(address[:MAX_QUERY_LENGTH], limit=2)
+            known = candidates[0] if len(candidates) == 1 else None
+        if known is not None:
+            lat, long = known.lat, known.long
     try:
         created = services.take_request(
             contact=contact, agent=user, service_type=service_type, description=form.cleaned_data["description"],
-            answers=answers, lat=form.cleaned_data["lat"], long=form.cleaned_data["long"],
-            address=form.cleaned_data["address"],
+            answers=answers, lat=lat, long=long, address=address,
         )
     except (services.DeskRefused, RequestRefused) as refused:
         return page(request, "contacts/_request_result.html", {"problems": [str(refused)]}, status=422)

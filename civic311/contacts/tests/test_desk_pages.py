@@ -413,3 +413,41 @@ def test_the_desk_speaks_spanish(city: City) -> None:
     body = client.get(url("contact", contact), HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert 'lang="es"' in body
     assert "Tomar una solicitud" in body and "Cerrar el contacto" in body
+
+
+# ---------------------------------------------------------------- with the city's knowledge and addresses
+
+
+def test_knowledge_base_hits_are_listed_with_their_information_given_button(city: City) -> None:
+    from django.core.cache import cache
+
+    from civic311.knowledge.tests.factories import add_article
+
+    cache.clear()
+    add_article("When is trash collected?", "<p>Trash is collected weekly on your street's day.</p>",
+                keywords="trash, garbage, pickup")
+    add_article("Staff only: missed pickup script", "<p>Log a missed pickup.</p>", keywords="trash",
+                audience="staff")
+    contact = new_contact(city)
+    body = htmx(logged_in(city.agent), "get", url("find-articles", contact), {"q": "trash"}).content.decode()
+    assert "When is trash collected?" in body and "Staff only: missed pickup script" in body
+    assert "Information given from “When is trash collected?”" in body
+    cache.clear()
+
+
+def test_an_address_is_found_in_the_citys_index_and_a_typed_one_gets_its_point(city: City) -> None:
+    from civic311.places.addresses import AddressSighting, record_address
+
+    record_address(AddressSighting(address="12 Tremont St, Boston, MA 02108", lat=42.3571, long=-71.0622))
+    contact = new_contact(city)
+    client = logged_in(city.agent)
+    body = htmx(client, "get", url("find-addresses", contact), {"address": "12 tremont street"}).content.decode()
+    assert 'data-lat="42.357100"' in body and "12 Tremont St" in body
+    assert "No known address" in htmx(client, "get", url("find-addresses", contact),
+                                      {"address": "999 Nowhere"}).content.decode()
+    assert htmx(client, "get", url("find-addresses", contact), {"address": "x" * 5000}).status_code == 200
+    response = htmx(client, "post", url("take-request", contact), {
+        "service_type": city.graffiti.pk, "description": "Tag on the door", "address": "12 Tremont Street"})
+    assert response.status_code == 200
+    created = ServiceRequest.objects.get()
+    assert (created.lat, created.long) == (42.3571, -71.0622)

@@ -69,6 +69,20 @@
       place(event.latlng);
       lng.dispatchEvent(new Event("change", { bubbles: true }));
     });
+    // A known address chosen from the autocomplete list sets the text and the point.
+    document.addEventListener("click", function (event) {
+      var choice = event.target.closest && event.target.closest(".address-choice");
+      if (!choice) { return; }
+      var address = document.getElementById("id_address");
+      address.value = choice.dataset.label;
+      lat.value = choice.dataset.lat;
+      lng.value = choice.dataset.long;
+      place([+lat.value, +lng.value]);
+      map.setView([+lat.value, +lng.value], Math.max(map.getZoom(), 16));
+      document.getElementById("address-results").innerHTML = "";
+      address.focus();
+      lng.dispatchEvent(new Event("change", { bubbles: true }));
+    });
     el.dataset.ready = "true";
   }
 })();

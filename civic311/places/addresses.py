@@ -35,7 +35,7 @@ _ABBREVIATIONS = {
 }
 # Trailing parts that say nothing within one city: the state and the ZIP code.
 _STATES = {"MA", "MASSACHUSETTS", "NY", "IL", "CA", "MO", "PA", "USA", "US"}
-_ZIP = re.compile(r"^\d{5}(?:-\d{4})?$")
+_ZIP = re.compile(r"^(?:[A-Z]{2} )?\d{5}(?:-\d{4})?$")  # "02130", "MA 02130"
 _HOUSE_NUMBER = re.compile(r"^\d+[A-Z]?(?:-\d+[A-Z]?)?\s+")
 _INTERSECTION = "INTERSECTION OF "
 _NOT_KEPT = re.compile(r"[^A-Z0-9&,\- ]+")
@@ -205,3 +205,16 @@ def search_addresses(query: str, *, limit: int = 10) -> list[AddressMatch]:
     return [AddressMatch(label=label, lat=lat, long=long, neighborhood=hood or "")
             for label, lat, long, hood in rows]
 
+
+
+def locate_address(text: str) -> AddressMatch | None:
+    """The indexed address that `text` names exactly once normalised (any spelling of
+    it), or None: how a form given only an address finds its point."""
+    key = normalise_address(text[:MAX_QUERY_LENGTH])
+    if not key:
+        return None
+    row = Address.objects.filter(key=key).values_list("label", "lat", "long", "neighborhood__name").first()
+    if row is None:
+        return None
+    label, lat, long, hood = row
+    return AddressMatch(label=label, lat=lat, long=long, neighborhood=hood or "")

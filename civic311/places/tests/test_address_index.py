@@ -12,6 +12,7 @@ from shapely.geometry import box, mapping
 
 from civic311.places.addresses import (
     AddressSighting,
+    locate_address,
     normalise_address,
     rebuild_address_index,
     record_address,
@@ -155,3 +156,13 @@ def test_endpoint_refuses_bad_input_clearly(boston: None, client: Client, params
 
 def test_endpoint_is_get_only(client: Client) -> None:
     assert client.post("/places/addresses", {"q": "main"}).status_code == 405
+
+
+def test_locate_address_finds_any_spelling_of_an_indexed_address(boston: None) -> None:
+    _index(boston)
+    for spelling in ("12 MAIN STREET, charlestown, MA 02129", "12 main street, Charlestown, MA, 02129"):
+        match = locate_address(spelling)
+        assert match is not None and match.label == "12 Main St, Charlestown"
+    assert match is not None and match.lat == pytest.approx(42.37)
+    assert locate_address("12 Main") is None
+    assert locate_address("") is None

@@ -136,9 +136,12 @@ class UsageCount(models.Model):
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
+        # Two partial constraints rather than NULLS NOT DISTINCT, which SQLite lacks.
         constraints = [
-            models.UniqueConstraint(fields=["day", "channel", "event", "article"], name="one_usage_row",
-                                    nulls_distinct=False),
+            models.UniqueConstraint(fields=["day", "channel", "event", "article"], name="one_usage_row_per_article",
+                                    condition=models.Q(article__isnull=False)),
+            models.UniqueConstraint(fields=["day", "channel", "event"], name="one_usage_row_without_article",
+                                    condition=models.Q(article__isnull=True)),
         ]
 
     def __str__(self) -> str:

@@ -147,12 +147,14 @@ class ServiceRequest(models.Model):
     )
     # A duplicate is closed and points at the request that stays open for the problem.
     duplicate_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates",
+        db_index=False,  # a partial index (Meta) holds only the few rows that point somewhere
     )
     # Linked work: one problem worked by several departments, each with its own request
     # (work item) pointing at the shared parent. Not a duplicate: every item is worked.
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="work_items"
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="work_items",
+        db_index=False,  # a partial index (Meta), as duplicate_of
     )
     # How many duplicates point here; kept by cases.services.mark_duplicate and reopen.
     duplicate_count = models.PositiveIntegerField(default=0, db_default=0)
@@ -188,10 +190,20 @@ class ServiceRequest(models.Model):
             models.Index(fields=["status", "requested_at"]),
             models.Index(fields=["service_type", "requested_at"]),
             models.Index(fields=["neighborhood", "requested_at"]),
-            # The staff queues: a department's or a queue's open cases, newest first.
-            models.Index(fields=["department", "status", "requested_at"], name="request_dept_status_time"),
-            models.Index(fields=["queue", "status", "requested_at"], name="request_queue_status_time"),
+            # The staff queues: a department's or a queue's open cases, newest first, the id
+            # breaking ties as the pages sort (deep pages walk the index, no sort).
+            models.Index(fields=["department", "status", "requested_at", "id"], name="request_dept_status_time_id"),
+            models.Index(fields=["queue", "status", "requested_at", "id"], name="request_queue_status_time_id"),
+            # The SLA filter of a department's queue and the SLA page's counts.
+            models.Index(fields=["department", "status", "sla_state"], name="request_dept_status_sla"),
             models.Index(fields=["sla_state", "status"], name="request_sla_state"),
+            # Few requests are duplicates or work items: only those rows are indexed.
+            models.Index(fields=["duplicate_of"], name="request_duplicate_of",
+                         condition=models.Q(duplicate_of__isnull=False)),
+            models.Index(fields=["parent"], name="request_parent",
+                         condition=models.Q(parent__isnull=False)),
+            # On PostgreSQL the queue's text search has trigram indexes (migration
+            # 0009_queue_indexes, created there only).
             # The SLA job and the "due first" sort look only at open cases.
             models.Index(fields=["expected_at"], name="request_open_due",
                          condition=models.Q(status="open")),

@@ -3,7 +3,7 @@ the search index kept in step), usage counters, emergency campaigns."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import nh3
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -52,7 +52,14 @@ def _reindex(article: Article) -> None:
         from . import search_sqlite
 
         search_sqlite.reindex(article, text)
-    transaction.on_commit(search.index_changed)
+    _after_commit_too(search.index_changed)
+
+
+def _after_commit_too(forget: Callable[[], None]) -> None:
+    """Drop a cached read now (this transaction's later reads see the change) and again on
+    commit (a concurrent reader may have cached the old state in between)."""
+    forget()
+    transaction.on_commit(forget)
 
 
 @transaction.atomic
@@ -103,7 +110,7 @@ def delete_article(*, article: Article, actor: Actor = None, reason: str = "") -
         from . import search_sqlite
 
         search_sqlite.unindex(article_id)
-    transaction.on_commit(search.index_changed)
+    _after_commit_too(search.index_changed)
 
 
 def record_usage(*, channel: str, event: str, article: Article | None = None) -> None:
@@ -152,7 +159,7 @@ def activate_campaign(*, campaign: EmergencyCampaign, actor: Actor, reason: str 
     campaign.save(update_fields=["active", "activated_at", "activated_by", "deactivated_at", "deactivated_by"])
     record_event(action="knowledge.campaign_activated", target=campaign, actor=actor,
                  changes={"name": campaign.name, "active": True}, reason=reason)
-    transaction.on_commit(_forget_active_campaign)
+    _after_commit_too(_forget_active_campaign)
     return campaign
 
 
@@ -174,5 +181,5 @@ def deactivate_campaign(*, campaign: EmergencyCampaign, actor: Actor, reason: st
     campaign = EmergencyCampaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.active:
         _deactivate(campaign, actor, reason=reason)
-        transaction.on_commit(_forget_active_campaign)
+        _after_commit_too(_forget_active_campaign)
     return campaign

@@ -204,6 +204,20 @@ class AssignForm(forms.Form):
         return data
 
 
+def group_queues_by_department(field: forms.Field, empty_label: str) -> None:
+    """Show a queue choice grouped by department (one <optgroup> each, queues by name):
+    a city has hundreds of queues, and a flat list of them is unusable. The field still
+    validates against its queryset."""
+    assert isinstance(field, forms.ModelChoiceField)
+    groups: dict[str, list[tuple[int, str]]] = {}
+    assert field.queryset is not None
+    queues = field.queryset.select_related("department").only("name", "department__name").order_by(
+        "department__name", "name")
+    for queue in queues:
+        groups.setdefault(queue.department.name, []).append((queue.pk, queue.name))
+    field.choices = [("", empty_label), *((name, options) for name, options in groups.items())]
+
+
 class TransferForm(forms.Form):
     department = forms.ModelChoiceField(label=_("To department"), queryset=Department.objects.filter(active=True))
     queue = forms.ModelChoiceField(label=_("Queue"), queryset=Queue.objects.filter(active=True).select_related(
@@ -217,6 +231,7 @@ class TransferForm(forms.Form):
             department_field = self.fields["department"]
             assert isinstance(department_field, forms.ModelChoiceField)
             department_field.queryset = Department.objects.filter(active=True).exclude(pk=current.pk)
+        group_queues_by_department(self.fields["queue"], str(_("(the department's default)")))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -271,6 +286,7 @@ class LinkWorkItemForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "id_link_%s")
         super().__init__(*args, **kwargs)
+        group_queues_by_department(self.fields["queue"], str(_("(the department's default)")))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -6,6 +6,7 @@ pattern again for each row."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -20,19 +21,28 @@ register = template.Library()
 
 @register.simple_tag
 def select(field: BoundField, invalid: bool = False) -> SafeString:
-    """The field's <select> with its choices, the current value selected. `invalid` marks
-    it for assistive technology (aria-invalid and the error's id)."""
+    """The field's <select> with its choices (grouped choices as <optgroup>), the current
+    value selected. `invalid` marks it for assistive technology (aria-invalid and the
+    error's id)."""
     value = field.value()
     current = {str(v) for v in value} if isinstance(value, list | tuple) else {"" if value is None else str(value)}
-    options = format_html_join(
-        "", "<option value=\"{}\"{}>{}</option>",
-        ((str(key), " selected" if str(key) in current else "", label)
-         for key, label in field.field.choices),  # type: ignore[attr-defined]
-    )
+    def options(choices: Iterable[tuple[object, object]]) -> SafeString:
+        return format_html_join(
+            "", "<option value=\"{}\"{}>{}</option>",
+            ((str(key), " selected" if str(key) in current else "", label) for key, label in choices),
+        )
+
+    parts = []
+    for key, label in field.field.choices:  # type: ignore[attr-defined]
+        if isinstance(label, list | tuple):  # a group: (its label, its choices)
+            parts.append(format_html('<optgroup label="{}">{}</optgroup>', key, options(label)))
+        else:
+            parts.append(options([(key, label)]))
+    body = SafeString("".join(parts))
     extra = format_html(' aria-invalid="true" aria-describedby="{}_error"', field.id_for_label) if invalid else ""
     required = " required" if field.field.required else ""
     return format_html('<select name="{}" id="{}"{}{}>{}</select>', field.html_name, field.id_for_label,
-                       SafeString(required), extra, options)
+                       SafeString(required), extra, body)
 
 
 @lru_cache(maxsize=8)

@@ -235,3 +235,15 @@ def test_an_unknown_case_or_action_is_a_404(city: City, case: ServiceRequest) ->
     assert client.get("/staff/requests/NOPE/").status_code == 404
     assert client.post("/staff/requests/PWD-1/explode/").status_code == 404
     assert client.get("/staff/requests/PWD-1/note/").status_code == 405
+
+
+def test_queues_to_transfer_to_are_grouped_by_department(city: City, case: ServiceRequest) -> None:
+    page = body(logged_in(city.worker).get("/staff/requests/PWD-1/"))
+    select = page[page.index('<select name="queue" id="id_transfer_queue"'):]
+    select = select[:select.index("</select>")]
+    groups = [part.split('"')[0] for part in select.split('<optgroup label="')[1:]]
+    assert groups == sorted({q.department.name for q in (city.north, city.south, city.inspections)})
+    housing = select[select.index(f'<optgroup label="{city.housing.name}">'):]
+    housing = housing[:housing.index("</optgroup>")]
+    assert f'value="{city.inspections.pk}"' in housing and f'value="{city.north.pk}"' not in housing
+

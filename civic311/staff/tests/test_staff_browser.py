@@ -105,3 +105,22 @@ def test_the_queue_works_from_the_keyboard(live_server, page) -> None:
     assert page.evaluate("document.activeElement.textContent") == "PWD-0"
     page.keyboard.press("Enter")
     page.wait_for_url("**/staff/requests/PWD-0/")
+
+
+def test_the_transfer_form_offers_only_the_chosen_departments_queues(live_server, page) -> None:
+    city = build_city()
+    add_case(city.pothole, public_id="PWD-1")
+    log_in(page, live_server.url, "super")
+    page.goto(live_server.url + "/staff/requests/PWD-1/")
+    page.get_by_text("Transfer to another department").click()
+    queue = page.locator("#id_transfer_queue")
+    offered = "sel => Array.from(sel.querySelectorAll('optgroup')).filter(g => !g.hidden).map(g => g.label)"
+    assert queue.evaluate(offered) == []  # no department chosen yet: only the default
+    page.locator("#id_transfer_department").select_option(label=city.housing.name)
+    assert queue.evaluate(offered) == [city.housing.name]
+    queue.select_option(label=city.inspections.name)
+    page.get_by_label("Reason").fill("Mould in the flat, not a road problem")
+    page.get_by_role("button", name="Transfer", exact=True).click()
+    page.wait_for_url("**/staff/queue/**")
+    moved = ServiceRequest.objects.get(public_id="PWD-1")
+    assert (moved.department, moved.queue) == (city.housing, city.inspections)

@@ -51,8 +51,140 @@ ES: dict[str, str] = {
     "Open": "Abiertas",
     "No neighborhoods have been loaded yet.": "Todavía no se han cargado vecindarios.",
     "What residents ask for most": "Lo que más piden los residentes",
+    # Residents' portal: report a problem, track a request, requests near me.
+    "Name": "Nombre",
+    "Phone": "Teléfono",
+    "E-mail": "Correo electrónico",
+    "Description": "Descripción",
+    "Address": "Dirección",
+    "Latitude": "Latitud",
+    "Longitude": "Longitud",
+    "Give both latitude and longitude, or neither.": "Indique la latitud y la longitud, o ninguna de las dos.",
+    "required": "obligatorio",
+    "Closed": "Cerrada",
+    "Open311 jurisdiction_id, e.g. boston.gov": "jurisdiction_id de Open311, p. ej. boston.gov",
+    "IANA zone, e.g. America/New_York": "Zona IANA, p. ej. America/New_York",
+    'Languages offered, e.g. ["en", "es"]': 'Idiomas ofrecidos, p. ej. ["en", "es"]',
+    "The shipped profile this was created from": "El perfil incluido del que se creó",
+    "The layer requests are filed under as their neighborhood":
+        "La capa cuyas zonas se usan como vecindario de las solicitudes",
+    "The source's own id": "El identificador propio de la fuente",
+    "GeoJSON Polygon or MultiPolygon, WGS 84": "Polygon o MultiPolygon GeoJSON, WGS 84",
+    "The address as first seen": "La dirección tal como se vio por primera vez",
+    "Requests reported here": "Solicitudes presentadas aquí",
+    "Type at most %(n)d characters.": "Escriba como máximo %(n)d caracteres.",
+    "limit must be a whole number from 1 to %(n)d.": "limit debe ser un número entero de 1 a %(n)d.",
+    "Describe the problem": "Describa el problema",
+    "Please do not include names, phone numbers or licence plates: descriptions are public.":
+        "No incluya nombres, teléfonos ni matrículas: las descripciones son públicas.",
+    "Address or intersection": "Dirección o cruce",
+    "Type a street address, or place the pin on the map.":
+        "Escriba una dirección o coloque el marcador en el mapa.",
+    "Photo (optional)": "Foto (opcional)",
+    "JPEG, PNG or WebP, at most 8 MB. Location data inside the photo is removed.":
+        "JPEG, PNG o WebP, 8 MB como máximo. Se eliminan los datos de ubicación de la foto.",
+    "Enter a phone number: digits, spaces, brackets, dots or dashes.":
+        "Escriba un número de teléfono: cifras, espacios, paréntesis, puntos o guiones.",
+    "The city may contact me about this request (updates and questions).":
+        "La ciudad puede contactarme sobre esta solicitud (novedades y preguntas).",
+    "Leave this field empty": "Deje este campo vacío",
+    "Leave this field empty.": "Deje este campo vacío.",
+    "These coordinates are not on Earth.": "Estas coordenadas no están en la Tierra.",
+    "This place is outside %(city)s.": "Este lugar está fuera de %(city)s.",
+    "Tell us where: type an address or place the pin on the map.":
+        "Díganos dónde: escriba una dirección o coloque el marcador en el mapa.",
+    "Tick this box so that we may keep your contact details, or clear them.":
+        "Marque esta casilla para que podamos guardar sus datos de contacto, o bórrelos.",
+    "Give an e-mail address or a phone number so that we can contact you.":
+        "Indique un correo electrónico o un teléfono para que podamos contactarle.",
+    "The photo is an empty file.": "La foto es un archivo vacío.",
+    "The photo is larger than 8 MB. Please choose a smaller one.":
+        "La foto ocupa más de 8 MB. Elija una más pequeña.",
+    "The photo must be a JPEG, PNG or WebP image.": "La foto debe ser una imagen JPEG, PNG o WebP.",
+    "The photo has too many pixels. Please choose a smaller one.":
+        "La foto tiene demasiados píxeles. Elija una más pequeña.",
+    "The photo could not be read (damaged or incomplete).": "No se pudo leer la foto (dañada o incompleta).",
+    "Enter a number.": "Escriba un número.",
+    "Answer on a single line.": "Responda en una sola línea.",
+    "Main": "Principal",
+    "Report a problem": "Avisar de un problema",
+    "Track a request": "Seguir una solicitud",
+    "Requests near me": "Solicitudes cerca de mí",
+    "Recent requests near me": "Solicitudes recientes cerca de mí",
+    "Show requests": "Mostrar solicitudes",
+    "Use my location": "Usar mi ubicación",
+    "Requests of the last months around this place, newest first.":
+        "Solicitudes de los últimos meses alrededor de este lugar, las más recientes primero.",
+    "The newest requests in the whole city. Give an address to see those near it.":
+        "Las solicitudes más recientes de toda la ciudad. Indique una dirección para ver las cercanas.",
+    "Map": "Mapa",
+    "Map of the requests listed on this page.": "Mapa de las solicitudes de esta página.",
+    "List": "Lista",
+    "%(m)s m away": "a %(m)s m",
+    "No recent requests here.": "No hay solicitudes recientes aquí.",
+    "Choose what the problem is about. Next you will say where it is.":
+        "Elija de qué trata el problema. Después indicará dónde está.",
+    "Search the services": "Buscar en los servicios",
+    "Search": "Buscar",
+    "Other services": "Otros servicios",
+    "No service matches “%(query)s”. Try another word, or call 311.":
+        "Ningún servicio coincide con «%(query)s». Pruebe otra palabra o llame al 311.",
+    "No services are open for reports yet.": "Todavía no hay servicios abiertos a avisos.",
+    "Report: %(name)s": "Aviso: %(name)s",
+    "Choose another service": "Elegir otro servicio",
+    "You have sent many reports in a short time. Please wait an hour and try again, or call 311.":
+        "Ha enviado muchos avisos en poco tiempo. Espere una hora e inténtelo de nuevo, o llame al 311.",
+    "Please correct the following": "Corrija lo siguiente",
+    "Has this already been reported?": "¿Ya se ha avisado de esto?",
+    "These reports nearby look like the same problem. If one of them is yours, open it to follow its "
+    "progress; nothing more is needed.":
+        "Estos avisos cercanos parecen el mismo problema. Si uno de ellos es el suyo, ábralo para seguir "
+        "su avance; no hace falta nada más.",
+    "If it is a different problem, send your report below.": "Si es otro problema, envíe su aviso abajo.",
+    "Your photo has been kept.": "Su foto se ha conservado.",
+    "About the problem": "Sobre el problema",
+    "Where is it?": "¿Dónde está?",
+    "Where the problem is": "Dónde está el problema",
+    "Map: click or tap to place the pin where the problem is.":
+        "Mapa: haga clic o toque para colocar el marcador donde está el problema.",
+    "Click or tap the map to place the pin; drag it to move it. The coordinates below are filled in for you.":
+        "Haga clic o toque el mapa para colocar el marcador; arrástrelo para moverlo. "
+        "Las coordenadas de abajo se rellenan solas.",
+    "Your contact details (optional)": "Sus datos de contacto (opcional)",
+    "Give them if you want to hear how your request goes. They are never shown publicly.":
+        "Indíquelos si quiere saber cómo avanza su solicitud. Nunca se muestran públicamente.",
+    "Send as a new report": "Enviar como aviso nuevo",
+    "Send the report": "Enviar el aviso",
+    "Request %(id)s": "Solicitud %(id)s",
+    "Thank you: your report has been received.": "Gracias: hemos recibido su aviso.",
+    "Your request number is <strong>%(id)s</strong>.": "Su número de solicitud es <strong>%(id)s</strong>.",
+    "Keep this link to follow it:": "Guarde este enlace para seguirla:",
+    "%(service)s: request %(id)s": "%(service)s: solicitud %(id)s",
+    "This report is a duplicate: the same problem is being handled under":
+        "Este aviso está duplicado: el mismo problema se atiende en",
+    "request %(id)s": "la solicitud %(id)s",
+    "Status": "Estado",
+    "Reported": "Avisado",
+    "Expected by": "Prevista para",
+    "Location": "Ubicación",
+    "Also reported by": "También avisado en",
+    "What has happened": "Lo que ha pasado",
+    "No public updates yet.": "Todavía no hay novedades públicas.",
+    "Track another request": "Seguir otra solicitud",
+    "Request number": "Número de solicitud",
+    "Track": "Seguir",
+    "The number was shown when you sent your report (for example 311-1234).":
+        "El número se mostró al enviar su aviso (por ejemplo 311-1234).",
+    "We could not accept this report. Please check the location and try again.":
+        "No pudimos aceptar este aviso. Revise la ubicación e inténtelo de nuevo.",
+    "No request has this number. Check it and try again.":
+        "Ninguna solicitud tiene este número. Revíselo e inténtelo de nuevo.",
+    "Latitude and longitude must be numbers.": "La latitud y la longitud deben ser números.",
+    "We do not know this address. Try another spelling or use the map.":
+        "No conocemos esta dirección. Pruebe a escribirla de otra forma o use el mapa.",
 }
 ES_PLURAL: dict[str, tuple[str, str]] = {
+    "%(n)s other report": ("%(n)s aviso más", "%(n)s avisos más"),
     "%(total_display)s service request from %(first)s to %(last)s; %(open)s still open.": (
         "%(total_display)s solicitud de servicio del %(first)s al %(last)s; %(open)s sigue abierta.",
         "%(total_display)s solicitudes de servicio del %(first)s al %(last)s; %(open)s siguen abiertas.",
@@ -66,6 +198,12 @@ def main(po_path: Path) -> int:
     plurals = int(forms.split("nplurals=")[1].split(";")[0])
     filled = 0
     for entry in po:
+        if "fuzzy" in entry.flags:
+            # makemessages' guess from a similar string: never show it; fill from the table.
+            entry.flags.remove("fuzzy")
+            entry.msgstr = ""
+            entry.msgstr_plural = {i: "" for i in entry.msgstr_plural}
+            entry.previous_msgid = entry.previous_msgid_plural = None
         if entry.msgid_plural:
             incomplete = len(entry.msgstr_plural) < plurals or not all(entry.msgstr_plural.values())
             if entry.msgid in ES_PLURAL and incomplete:
@@ -76,8 +214,6 @@ def main(po_path: Path) -> int:
         elif not entry.msgstr and entry.msgid in ES:
             entry.msgstr = ES[entry.msgid]
             filled += 1
-        if "fuzzy" in entry.flags and (entry.msgstr or entry.msgid_plural):
-            entry.flags.remove("fuzzy")
     po.save()
     print(f"{po_path}: {filled} entries filled")
     return 0

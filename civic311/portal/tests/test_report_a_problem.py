@@ -32,8 +32,11 @@ def pothole() -> ServiceType:
 
 
 def report(client: Client, **fields: Any) -> Any:
+    """POST the pothole form with a valid answer and point, changed by `fields` (None drops
+    a field; HTTP_* names are request headers)."""
+    headers = {k: fields.pop(k) for k in list(fields) if k.startswith("HTTP_")}
     data = {"attribute_size": "small", "description": "Deep hole by the bus stop", **WEST_POINT, **fields}
-    return client.post("/report/pothole/", {k: v for k, v in data.items() if v is not None})
+    return client.post("/report/pothole/", {k: v for k, v in data.items() if v is not None}, **headers)
 
 
 def jpeg_with_gps() -> bytes:
@@ -202,6 +205,7 @@ def test_contact_details_with_consent_are_kept_in_contacts_not_in_public(client:
     person = party.constituent
     assert (person.name, person.email, person.phone) == ("Ana Pérez", "ana@example.org", "617-555-0100")
     assert person.consent_contact is True and person.consent_recorded_at is not None
+    assert person.preferred_language == "es"
     page = client.get(f"/requests/{request.public_id}/").content.decode()
     assert "Ana" not in page and "example.org" not in page and "555-0100" not in page
 

@@ -41,7 +41,7 @@ def test_faq_in_spanish_shows_spanish_articles_and_topic_names(client: Client) -
     assert "Missed pickup" not in page
 
 
-def test_faq_list_query_count_does_not_grow_with_articles(client: Client, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_faq_list_query_count_does_not_grow_with_articles(client: Client, django_assert_max_num_queries) -> None:
     topic = add_topic("Trash")
     for number in range(3):
         add_article(f"Answer {number}", topic=topic)

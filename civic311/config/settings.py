@@ -205,6 +205,8 @@ NOTICES_TASK_SECONDS = float(os.environ.get("CIVIC311_NOTICES_TASK_SECONDS", "30
 NOTICES_MAX_ATTEMPTS = int(os.environ.get("CIVIC311_NOTICES_MAX_ATTEMPTS", "8"))
 NOTICES_RETRY_BASE_SECONDS = float(os.environ.get("CIVIC311_NOTICES_RETRY_BASE", "30"))
 NOTICES_RETRY_MAX_SECONDS = float(os.environ.get("CIVIC311_NOTICES_RETRY_MAX", "3600"))
+# Webhooks to private or loopback addresses are refused unless this is set.
+NOTICES_WEBHOOK_ALLOW_PRIVATE = env_bool("CIVIC311_WEBHOOK_ALLOW_PRIVATE", False)
 
 # --- portal ---
 # Reports one client may send through the portal's form per window (a bot cannot flood

@@ -10,10 +10,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import ipaddress
 import json
 import smtplib
+import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -175,6 +178,22 @@ class SmsChannel:
             report(message, provider.send_one(message))
 
 
+def webhook_target_allowed(url: str) -> bool:
+    """Whether a subscriber's webhook URL may be called: http(s) to a public address only
+    (a public form must not make the server call its own network), unless
+    `NOTICES_WEBHOOK_ALLOW_PRIVATE` says otherwise (tests, closed deployments)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    if settings.NOTICES_WEBHOOK_ALLOW_PRIVATE:
+        return True
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except (OSError, UnicodeError):
+        return False
+    return all(ipaddress.ip_address(info[4][0]).is_global for info in infos)
+
+
 def sign_webhook(secret: str, timestamp: str, body: bytes) -> str:
     """The signature a receiver checks: hex HMAC-SHA256 of "<timestamp>.<body>"."""
     return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
@@ -191,8 +210,8 @@ class WebhookChannel:
         for message in messages:
             if not still_owned():
                 return
-            if not message.recipient.startswith(("http://", "https://")):
-                report(message, Result(Outcome.FAILED, "the webhook URL is not http(s)"))
+            if not webhook_target_allowed(message.recipient):
+                report(message, Result(Outcome.FAILED, "the webhook URL is not a public http(s) address"))
                 continue
             payload = message.payload or {"subject": message.subject, "body": message.body}
             body = json.dumps({"id": str(message.key), **payload}, sort_keys=True).encode()

@@ -89,3 +89,83 @@ class DeliveryWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}@{self.second}: {self.taken}"
+
+
+class Topic(models.Model):
+    """A subject residents can follow (trash & recycling, parking, storms...): data a
+    city edits in the admin, with its name in each language."""
+
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    name_es = models.CharField(max_length=120, blank=True, help_text=_("Spanish name (empty: the English one)"))
+    active = models.BooleanField(default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def label(self, language: str) -> str:
+        return self.name_es if language == "es" and self.name_es else self.name
+
+
+class Subscriber(models.Model):
+    """One address (e-mail, phone or webhook URL) that asked for news. Nothing is sent
+    but the confirmation until `confirmed_at` is set (double opt-in); unsubscribing
+    sets `unsubscribed_at` and stops everything."""
+
+    channel = models.CharField(max_length=10, choices=OutboxMessage.ChannelName.choices)
+    address = models.CharField(max_length=500)
+    language = models.CharField(max_length=10, default="en")
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "address"], name="one_subscriber_per_address")]
+        indexes = [models.Index(fields=["confirmed_at", "unsubscribed_at"], name="subscriber_active")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} subscriber #{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.confirmed_at is not None and self.unsubscribed_at is None
+
+
+class Subscription(models.Model):
+    """What a subscriber follows: exactly one of a neighborhood, a topic or a request."""
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="subscriptions")
+    district = models.ForeignKey("places.District", null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="+")
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.CASCADE, related_name="subscriptions")
+    request = models.ForeignKey("cases.ServiceRequest", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set when the subscriber confirmed this subscription (the link sent to the address,
+    # or a change made on their preference page, which only the address's owner can open).
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(district__isnull=False, topic__isnull=True, request__isnull=True)
+                    | models.Q(district__isnull=True, topic__isnull=False, request__isnull=True)
+                    | models.Q(district__isnull=True, topic__isnull=True, request__isnull=False)
+                ),
+                name="subscription_follows_one_thing",
+            ),
+            models.UniqueConstraint(fields=["subscriber", "district"], condition=models.Q(district__isnull=False),
+                                    name="one_subscription_per_district"),
+            models.UniqueConstraint(fields=["subscriber", "topic"], condition=models.Q(topic__isnull=False),
+                                    name="one_subscription_per_topic"),
+            models.UniqueConstraint(fields=["subscriber", "request"], condition=models.Q(request__isnull=False),
+                                    name="one_subscription_per_request"),
+        ]
+
+    def __str__(self) -> str:
+        return f"subscription #{self.pk}"

@@ -17,8 +17,8 @@ from civic311.cases.models import ServiceRequest, Status
 from civic311.cases.selectors import update_audience
 from civic311.contacts.models import RequestParty
 
-from . import outbox
-from .models import OutboxMessage
+from . import outbox, subscriptions
+from .models import OutboxMessage, Subscription
 
 # The seed statuses' names, so that they are translated in messages (a city's own
 # statuses are shown as named).
@@ -108,11 +108,33 @@ def notify_status_change(*, request_id: int, to_status: str, public: bool) -> in
         or ""
     )
     messages = []
-    for recipient in recipients_for(request):
+    reference = f"request:{request.pk}:{to_status}"
+    requesters = recipients_for(request)
+    for recipient in requesters:
         subject, body = compose(request, status, recipient, note)
         messages.append(outbox.NewMessage(
             channel=recipient.channel, recipient=recipient.address, subject=subject, body=body,
-            kind=OutboxMessage.Kind.REQUEST_UPDATE, language=recipient.language,
-            reference=f"request:{request.pk}:{to_status}",
+            kind=OutboxMessage.Kind.REQUEST_UPDATE, language=recipient.language, reference=reference,
+        ))
+    # Residents who subscribed to the request (or to one of its duplicates).
+    told = {(r.channel, r.address.lower()) for r in requesters}
+    followers = Subscription.objects.filter(
+        request_id__in=update_audience(request), confirmed_at__isnull=False,
+        subscriber__confirmed_at__isnull=False, subscriber__unsubscribed_at__isnull=True,
+    ).select_related("subscriber", "request").order_by("id")
+    for subscription in followers:
+        subscriber = subscription.subscriber
+        if (subscriber.channel, subscriber.address.lower()) in told or subscription.request is None:
+            continue
+        told.add((subscriber.channel, subscriber.address.lower()))
+        recipient = Recipient(subscriber.channel, subscriber.address, subscriber.language,
+                              subscription.request.public_id)
+        subject, body = compose(request, status, recipient, note)
+        messages.append(outbox.NewMessage(
+            channel=subscriber.channel, recipient=subscriber.address, subject=subject,
+            body=f"{body}\n\n{subscriptions.footer(subscriber)}", kind=OutboxMessage.Kind.REQUEST_UPDATE,
+            language=subscriber.language, reference=reference, headers=subscriptions.unsubscribe_headers(subscriber),
+            payload={"type": "request.status_changed", "request": recipient.request_public_id,
+                     "status": status.code, "text": body},
         ))
     return outbox.write(messages)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from civic311.catalog.models import ServiceType
 from civic311.places.models import District, DistrictLayer
 
+from .models import Alert
 from .selectors import Granularity
 
 MAX_DISTRICTS = 60
@@ -61,3 +62,24 @@ class TrendsForm(forms.Form):
             self.add_error("types", _("Choose at most %(n)d service types.") % {"n": MAX_TYPES})
         data.update(start=start, end=end, granularity=granularity, layer=layer, districts=districts, types=types)
         return data
+
+
+class AlertActionForm(forms.Form):
+    """Acknowledge, comment or close an alert (POST)."""
+
+    action = forms.ChoiceField(choices=[("acknowledge", "acknowledge"), ("comment", "comment"), ("close", "close")])
+    text = forms.CharField(label=_("Note"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = forms.ChoiceField(label=_("Outcome"), required=False, choices=[("", "—"), *Alert.Outcome.choices])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") == "comment" and not (data.get("text") or "").strip():
+            self.add_error("text", _("Write a comment first."))
+        if data.get("action") == "close" and not data.get("outcome"):
+            self.add_error("outcome", _("Choose what came of the alert."))
+        return data
+
+
+class AlertFilterForm(forms.Form):
+    state = forms.ChoiceField(label=_("State"), required=False,
+                              choices=[("", _("New and acknowledged")), *Alert.State.choices, ("all", _("All"))])

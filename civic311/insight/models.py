@@ -74,3 +74,90 @@ class RequestContribution(models.Model):
 
     def __str__(self) -> str:
         return f"request {self.request_id}"
+
+
+class Alert(models.Model):
+    """An early warning: an emerging cluster (space-time scan) or an unusual series (EWMA)
+    of one service type in some neighborhoods, with the requests behind it. A cluster still
+    flagged on the following mornings updates its alert (one alert per episode)."""
+
+    class Kind(models.TextChoices):
+        CLUSTER = "cluster", _("Emerging cluster")
+        SERIES = "series", _("Unusual count")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("New")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        CLOSED = "closed", _("Closed")
+
+    class Outcome(models.TextChoices):
+        ACTED = "acted", _("Real problem, acted on")
+        KNOWN = "known", _("Real, already known or handled")
+        NOT_ACTIONABLE = "not_actionable", _("Real, nothing to do")
+        FALSE_ALARM = "false_alarm", _("False alarm")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    service_type = models.ForeignKey(ServiceType, on_delete=models.CASCADE, related_name="+")
+    districts = models.ManyToManyField(District, related_name="+")
+    departments = models.ManyToManyField("catalog.Department", related_name="+",
+                                         help_text=_("The departments that see the alert"))
+    first_detected_on = models.DateField()
+    last_detected_on = models.DateField()
+    window_start = models.DateField(help_text=_("First day of the cluster's window"))
+    observed = models.PositiveIntegerField()
+    expected = models.FloatField()
+    recurrence_interval_days = models.FloatField(null=True, blank=True)
+    p_value = models.FloatField(null=True, blank=True)
+    statistics = models.JSONField(default=dict, blank=True)
+    evidence = models.ManyToManyField("cases.ServiceRequest", related_name="+", blank=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-last_detected_on", "-pk"]
+        indexes = [
+            models.Index(fields=["service_type", "kind", "last_detected_on"], name="insight_alert_episode"),
+            models.Index(fields=["state", "last_detected_on"], name="insight_alert_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk}"
+
+    @property
+    def relative_risk(self) -> float | None:
+        return self.observed / self.expected if self.expected > 0 else None
+
+
+class AlertComment(models.Model):
+    """A note by staff on an alert (acknowledging and closing write one too)."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey("auth.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    text = models.TextField(max_length=4000)
+    action = models.CharField(max_length=20, blank=True, help_text=_("acknowledged, closed... (empty for a comment)"))
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on alert {self.alert_id}"
+
+
+class EarlyWarningRun(models.Model):
+    """One morning's run for one service type: what was analysed and how long it took."""
+
+    day = models.DateField()
+    service_type = models.ForeignKey(ServiceType, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField()
+    seconds = models.FloatField()
+    cases = models.PositiveIntegerField()
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "service_type"], name="insight_one_run_per_type_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.service_type_id}"

@@ -6,14 +6,21 @@ from __future__ import annotations
 import csv
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from civic311.cases.models import ServiceRequest
 from civic311.staff.views import page, staff_required
 
-from . import selectors, trends
-from .forms import TrendsForm
+from . import alerts, selectors, trends
+from .forms import AlertActionForm, AlertFilterForm, TrendsForm
+from .models import Alert
+
+ALERTS_PER_PAGE = 100
 
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -80,3 +87,57 @@ def trends_csv(request: HttpRequest) -> HttpResponse:
             writer.writerow([period.isoformat(), csv_safe(name), csv_safe(types), totals.opened, totals.closed,
                              "" if median is None else f"{median:.1f}", "" if rate is None else f"{rate:.3f}"])
     return response
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@require_GET
+@staff_required
+def alert_list(request: HttpRequest) -> HttpResponse:
+    form = AlertFilterForm(request.GET)
+    state = form.cleaned_data["state"] if form.is_valid() else ""
+    shown = alerts.visible_alerts(_user(request)).prefetch_related("districts")
+    if state == "":
+        shown = shown.exclude(state=Alert.State.CLOSED)
+    elif state != "all":
+        shown = shown.filter(state=state)
+    return page(request, "insight/alerts.html", {"form": form, "alerts": list(shown[:ALERTS_PER_PAGE])})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponseBase:
+    user = _user(request)
+    alert = alerts.visible_alerts(user).filter(pk=alert_id).prefetch_related("districts", "departments").first()
+    if alert is None:
+        raise Http404("No such alert")
+    form = AlertActionForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if data["action"] == "acknowledge":
+                    alerts.acknowledge(alert, user=user, text=data["text"])
+                    messages.success(request, _("Alert acknowledged."))
+                elif data["action"] == "comment":
+                    alerts.comment(alert, user=user, text=data["text"])
+                    messages.success(request, _("Comment added."))
+                else:
+                    alerts.close(alert, user=user, outcome=data["outcome"], text=data["text"])
+                    messages.success(request, _("Alert closed."))
+                return redirect("insight:alert", alert_id=alert.pk)
+            except alerts.AlertRefused as refused:
+                form.add_error(None, str(refused))
+                status = 403 if not alerts.can_work(user, alert) else 409
+        else:
+            status = 400
+    evidence = (ServiceRequest.objects.filter(pk__in=alert.evidence.values("pk"))
+                .select_related("neighborhood", "detailed_status").order_by("requested_at"))
+    return page(request, "insight/alert.html", {
+        "alert": alert, "form": form, "can_work": alerts.can_work(user, alert), "evidence": list(evidence),
+        "comments": list(alert.comments.select_related("author")),
+    }, status=status)

@@ -19,7 +19,7 @@ UNLABELLED_CONTROLS = """() => Array.from(document.querySelectorAll('input, sele
   .map(el => el.name || el.id)"""
 
 
-def test_a_supervisor_compares_a_neighborhood_with_the_city(live_server, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_supervisor_compares_a_neighborhood_with_the_city(live_server, page) -> None:
     city = build_city()
     District.objects.filter(pk=city.west.pk).update(population=1000)
     District.objects.filter(pk=city.east.pk).update(population=1000)

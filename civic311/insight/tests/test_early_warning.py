@@ -1,0 +1,205 @@
+"""The daily early-warning run: a planted cluster becomes one alert with its requests as
+evidence, seen by the department concerned; pure noise stays quiet; the next morning's
+detection of the same cluster updates the alert; people acknowledge, comment and close it,
+each step audited."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pytest
+from django.test import Client
+from shapely.geometry import box, mapping
+
+from civic311.audit.models import AuditEvent
+from civic311.cases.models import ServiceRequest, Status
+from civic311.catalog.models import Department, ServiceType
+from civic311.insight import early_warning, rollups, signals
+from civic311.insight.alarm_rule import AlarmRule, new_episodes
+from civic311.insight.models import Alert, AlertComment, EarlyWarningRun
+from civic311.places.models import District
+from civic311.places.profiles import load_profile
+from civic311.places.services import AreaFeature, ensure_jurisdiction, load_layer
+from civic311.staff.models import StaffProfile
+from civic311.staff.tests.factories import logged_in, make_user
+
+pytestmark = pytest.mark.django_db
+DAY = date(2025, 6, 30)
+HOT = 4  # the middle square of the 3 × 3 grid
+
+
+@pytest.fixture(autouse=True)
+def _few_replications(settings: Any) -> None:
+    settings.CIVIC311_INSIGHT_REPLICATIONS = 99
+
+
+@pytest.fixture
+def grid(db: None) -> list[District]:
+    """Nine square neighborhoods, 3 × 3, of about 1.6 km."""
+    ensure_jurisdiction(load_profile("boston"))
+    features = []
+    for i in range(9):
+        west, south = -71.10 + 0.02 * (i % 3), 42.30 + 0.015 * (i // 3)
+        features.append(AreaFeature(name=f"Square {i}", geometry=mapping(box(west, south, west + 0.02, south + 0.015))))
+    layer, _, _ = load_layer(slug="neighborhoods", name="Neighborhoods", features=features, is_neighborhoods=True)
+    return list(layer.districts.order_by("pk"))
+
+
+@pytest.fixture
+def dumping(db: None) -> ServiceType:
+    sanitation = Department.objects.create(code="SAN", name="Sanitation")
+    return ServiceType.objects.create(code="dumping", name="Illegal dumping", department=sanitation,
+                                      sla_hours=Decimal("72"))
+
+
+def history(service_type: ServiceType, grid: list[District], *, planted: int, seed: int = 3) -> list[int]:
+    """A year of background (Poisson, about one request a day per square) ending on DAY, and
+    `planted` extra requests in the middle square over DAY and the day before; their ids."""
+    rng = np.random.default_rng(seed)
+    status = Status.objects.get(code="new")
+    rows = []
+    for back in range(365):
+        day = DAY - timedelta(days=back)
+        for area, district in enumerate(grid):
+            for _ in range(int(rng.poisson(1.0))):
+                rows.append((day, area, district))
+    extra = [(DAY - timedelta(days=k % 2), HOT, grid[HOT]) for k in range(planted)]
+    made = ServiceRequest.objects.bulk_create([
+        ServiceRequest(public_id=f"EW-{i}", service_type=service_type, detailed_status=status, status="open",
+                       neighborhood=district, lat=district.centroid_lat, long=district.centroid_long,
+                       requested_at=datetime(day.year, day.month, day.day, 16, tzinfo=UTC),
+                       updated_at=datetime.now(UTC),
+                       department=service_type.department)
+        for i, (day, _area, district) in enumerate(rows + extra)
+    ])
+    rollups.rebuild()
+    return [r.pk for r in made[len(rows):]]
+
+
+def test_a_planted_cluster_becomes_an_alert_with_its_requests(grid: list[District], dumping: ServiceType) -> None:
+    planted = history(dumping, grid, planted=24)
+    raised: list[dict[str, Any]] = []
+
+    def listen(**kwargs: Any) -> None:
+        raised.append(kwargs)
+
+    signals.alert_raised.connect(listen)
+    try:
+        run = early_warning.run_for_type(dumping, DAY)
+    finally:
+        signals.alert_raised.disconnect(listen)
+    assert run.cases > 3000
+    alert = Alert.objects.get(kind=Alert.Kind.CLUSTER)
+    assert grid[HOT] in alert.districts.all()
+    assert alert.observed >= 24 and alert.recurrence_interval_days is not None
+    assert alert.recurrence_interval_days >= 100
+    assert set(planted) <= set(alert.evidence.values_list("pk", flat=True))
+    assert list(alert.departments.values_list("code", flat=True)) == ["SAN"]
+    assert raised and raised[0]["alert_id"] == alert.pk and raised[0]["department_ids"] == [dumping.department_id]
+    assert AuditEvent.objects.filter(action="alert.raised", object_id=str(alert.pk)).exists()
+
+    # The next morning the cluster is still in the window: the same alert, not a new one.
+    early_warning.run_for_type(dumping, DAY + timedelta(days=1))
+    assert Alert.objects.filter(kind=Alert.Kind.CLUSTER).count() == 1
+    alert.refresh_from_db()
+    assert alert.last_detected_on == DAY + timedelta(days=1) and alert.first_detected_on == DAY
+    assert EarlyWarningRun.objects.count() == 2
+
+
+def test_pure_noise_stays_quiet(grid: list[District], dumping: ServiceType) -> None:
+    history(dumping, grid, planted=0)
+    run = early_warning.run_for_type(dumping, DAY)
+    assert not Alert.objects.exists()
+    assert run.summary["alerts"] == [] and "scan" in run.summary
+
+
+def test_a_small_cluster_is_below_the_alarm_rule() -> None:
+    rule = AlarmRule(min_cases=8, min_relative_risk=3.0)  # a stricter city than the default
+    assert rule.alarms(recurrence_days=1000, observed=8, expected=2.0)
+    assert not rule.alarms(recurrence_days=1000, observed=7, expected=1.0)  # too few requests
+    assert not rule.alarms(recurrence_days=1000, observed=12, expected=5.0)  # RR 2.4
+    assert not rule.alarms(recurrence_days=99, observed=30, expected=1.0)  # could be chance
+    assert new_episodes([{1}, {1, 2}, set(), {3}, set(), set(), set(), set(), set(), set(), set(), {1}], 7) == [
+        True, False, False, True, False, False, False, False, False, False, False, True]
+
+
+def test_the_daily_job_runs_every_type_with_requests(grid: list[District], dumping: ServiceType,
+                                                     settings: Any) -> None:
+    history(dumping, grid, planted=0)
+    ServiceType.objects.create(code="quiet", name="Quiet type")
+    runs = early_warning.run_all(DAY)
+    assert [r.service_type_id for r in runs] == [dumping.pk]
+
+
+@pytest.fixture
+def alert(grid: list[District], dumping: ServiceType) -> Alert:
+    history(dumping, grid, planted=24)
+    early_warning.run_for_type(dumping, DAY)
+    return Alert.objects.get(kind=Alert.Kind.CLUSTER)
+
+
+def test_the_department_concerned_works_the_alert(alert: Alert, dumping: ServiceType) -> None:
+    crew = make_user("crew", StaffProfile.Role.DEPARTMENT_STAFF, dumping.department)
+    client = logged_in(crew)
+    page = client.get(f"/insight/alerts/{alert.pk}/")
+    assert page.status_code == 200 and "EW-" in page.content.decode()
+    assert client.post(f"/insight/alerts/{alert.pk}/", {"action": "acknowledge", "text": "Crew on the way"}
+                       ).status_code == 302
+    assert client.post(f"/insight/alerts/{alert.pk}/", {"action": "comment", "text": "Two mattresses"}
+                       ).status_code == 302
+    assert client.post(f"/insight/alerts/{alert.pk}/", {"action": "close", "outcome": "acted"}).status_code == 302
+    alert.refresh_from_db()
+    assert (alert.state, alert.outcome) == ("closed", "acted")
+    assert [c.action for c in AlertComment.objects.filter(alert=alert)] == ["acknowledged", "", "closed"]
+    assert list(AuditEvent.objects.filter(object_id=str(alert.pk), object_type="insight.alert")
+                .order_by("pk").values_list("action", flat=True)) == [
+        "alert.raised", "alert.acknowledged", "alert.commented", "alert.closed"]
+    listing = client.get("/insight/alerts/", {"state": "all"}).content.decode()
+    assert f"/insight/alerts/{alert.pk}/" in listing
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"action": "comment", "text": "   "}, "Write a comment first."),
+    ({"action": "close", "outcome": ""}, "Choose what came of the alert."),
+    ({"action": "close", "outcome": "<script>"}, "Select a valid choice."),
+    ({"action": "delete"}, "Select a valid choice."),
+    ({"action": "comment", "text": "x" * 4001}, "at most 4000 characters"),
+])
+def test_bad_actions_get_a_clear_error_and_change_nothing(alert: Alert, dumping: ServiceType,
+                                                         data: dict[str, str], message: str) -> None:
+    crew = make_user("crew", StaffProfile.Role.DEPARTMENT_STAFF, dumping.department)
+    response = logged_in(crew).post(f"/insight/alerts/{alert.pk}/", data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    alert.refresh_from_db()
+    assert alert.state == "open" and not alert.comments.exists()
+
+
+def test_a_closed_alert_cannot_be_closed_twice(alert: Alert) -> None:
+    admin = make_user("admin", StaffProfile.Role.ADMINISTRATOR)
+    client = logged_in(admin)
+    client.post(f"/insight/alerts/{alert.pk}/", {"action": "close", "outcome": "false_alarm"})
+    response = client.post(f"/insight/alerts/{alert.pk}/", {"action": "close", "outcome": "acted"})
+    assert response.status_code == 409 and "already closed" in response.content.decode()
+    alert.refresh_from_db()
+    assert alert.outcome == "false_alarm"
+
+
+def test_other_departments_neither_see_nor_work_the_alert(alert: Alert) -> None:
+    parks = Department.objects.create(code="PRK", name="Parks")
+    gardener = make_user("gardener", StaffProfile.Role.DEPARTMENT_STAFF, parks)
+    client = logged_in(gardener)
+    assert client.get(f"/insight/alerts/{alert.pk}/").status_code == 404
+    assert client.post(f"/insight/alerts/{alert.pk}/", {"action": "close", "outcome": "acted"}).status_code == 404
+    assert f"/insight/alerts/{alert.pk}/" not in client.get("/insight/alerts/").content.decode()
+    # Agents read every alert but do not work it.
+    agent = logged_in(make_user("agent", StaffProfile.Role.AGENT))
+    assert agent.get(f"/insight/alerts/{alert.pk}/").status_code == 200
+    refused = agent.post(f"/insight/alerts/{alert.pk}/", {"action": "acknowledge"})
+    assert refused.status_code == 403
+    alert.refresh_from_db()
+    assert alert.state == "open"
+    assert Client().get("/insight/alerts/").status_code == 302

@@ -216,3 +216,17 @@ PORTAL_REPORT_WINDOW_SECONDS = int(os.environ.get("CIVIC311_PORTAL_REPORT_WINDOW
 # Recent requests near a point: how far (metres) and how far back (days).
 PORTAL_NEARBY_RADIUS_M = float(os.environ.get("CIVIC311_PORTAL_NEARBY_RADIUS_M", "800"))
 PORTAL_NEARBY_DAYS = int(os.environ.get("CIVIC311_PORTAL_NEARBY_DAYS", "90"))
+
+# --- insight ---
+# The early-warning alarm rule (civic311/insight/alarm_rule.py; measured in bench/EARLY_WARNING.md)
+# and per-type overrides by service type code, e.g. {"graffiti": {"min_cases": 12}}.
+CIVIC311_INSIGHT_ALARM_RULE = {
+    "recurrence_days": float(os.environ.get("CIVIC311_INSIGHT_RECURRENCE_DAYS", "100")),
+    "min_cases": int(os.environ.get("CIVIC311_INSIGHT_MIN_CASES", "12")),
+    "min_relative_risk": float(os.environ.get("CIVIC311_INSIGHT_MIN_RELATIVE_RISK", "5")),
+    "episode_gap_days": 7,
+}
+CIVIC311_INSIGHT_ALARM_RULE_BY_TYPE: dict[str, dict[str, float]] = {}
+CIVIC311_INSIGHT_REPLICATIONS = int(os.environ.get("CIVIC311_INSIGHT_REPLICATIONS", "999"))
+CIVIC311_INSIGHT_MAX_RADIUS_KM = float(os.environ.get("CIVIC311_INSIGHT_MAX_RADIUS_KM", "3"))
+CIVIC311_INSIGHT_WORKERS = int(os.environ.get("CIVIC311_INSIGHT_WORKERS", "1"))

@@ -11,6 +11,7 @@ from .models import (
     ServiceRequest,
     Status,
     StatusTransition,
+    SuggestedDuplicate,
     Transfer,
 )
 
@@ -25,8 +26,8 @@ class StatusTransitionInline(admin.TabularInline):
 
 @admin.register(Status)
 class StatusAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "open311_status", "order")
-    list_editable = ("order",)
+    list_display = ("name", "code", "open311_status", "pauses_sla", "order")
+    list_editable = ("order", "pauses_sla")
     inlines = [StatusTransitionInline]
 
 
@@ -52,6 +53,22 @@ class ServiceRequestAdmin(admin.ModelAdmin):
                      "routing_rule")
     show_full_result_count = False
     inlines = [RequestUpdateInline]
+
+
+@admin.register(SuggestedDuplicate)
+class SuggestedDuplicateAdmin(admin.ModelAdmin):
+    """Read-only: suggestions are kept at intake and decided on the case page."""
+
+    list_display = ("request", "candidate", "score", "decision", "decided_by", "created_at")
+    list_filter = ("decision",)
+    list_select_related = ("request", "candidate", "decided_by")
+    search_fields = ("request__public_id", "candidate__public_id")
+    readonly_fields = ("request", "candidate", "score", "reasons", "created_at", "decision", "decided_by",
+                       "decided_at")
+    show_full_result_count = False
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
 
 
 WEEKDAYS = [(str(n), name) for n, name in enumerate(

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from civic311.cases.models import RoutingRule
+from civic311.cases.models import RoutingRule, Status
 from civic311.catalog.models import BusinessCalendar, WorkingHours, ensure_default_calendar
 
 from .factories import department, queue, service_type
@@ -28,6 +28,7 @@ def admin_client(client: Client) -> Client:
     "/admin/cases/transfer/", "/admin/cases/escalation/", "/admin/cases/status/",
     "/admin/catalog/businesscalendar/", "/admin/catalog/holiday/", "/admin/catalog/servicetype/",
     "/admin/cases/routingrule/?active__exact=1&district__layer__id__exact=1",
+    "/admin/cases/suggestedduplicate/",
 ])
 def test_the_configuration_pages_open(admin_client: Client, page: str) -> None:
     service_type()
@@ -58,3 +59,10 @@ def test_a_new_city_has_a_default_working_week() -> None:
     assert calendar.is_default
     assert sorted(calendar.working_hours.values_list("weekday", "opens", "closes")) == [
         (day, time(8, 30), time(17)) for day in range(5)]
+
+
+def test_statuses_that_stop_the_sla_clock_are_chosen_in_the_admin(admin_client: Client) -> None:
+    page = admin_client.get("/admin/cases/status/").content.decode()
+    on_hold = Status.objects.get(code="on_hold")
+    assert on_hold.pauses_sla and not Status.objects.get(code="in_progress").pauses_sla
+    assert f'name="form-{list(Status.objects.values_list("pk", flat=True)).index(on_hold.pk)}-pauses_sla"' in page

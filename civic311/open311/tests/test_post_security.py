@@ -1,0 +1,133 @@
+"""The write path under hostile input: bodies too large or with too many fields, files that
+pretend to be photos or hide something after one, and the per-key rate limit under
+concurrent writers. Every refusal is an Open311 error; nothing is stored."""
+
+from __future__ import annotations
+
+import io
+import threading
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client, override_settings
+from django.utils import timezone
+from PIL import Image
+
+from civic311.cases.models import Attachment, ServiceRequest
+from civic311.open311.keys import take_rate_limit_slot
+from civic311.open311.models import ApiKey
+from civic311.open311.services import save_new_api_key
+
+from .conftest import API, City, json_of, xml_of
+
+FORM = {"service_code": "pothole", "lat": "42.355", "long": "-71.065"}
+
+
+def jpeg(size: tuple[int, int] = (32, 24)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (10, 120, 200)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def nothing_stored() -> bool:
+    return not ServiceRequest.objects.exists() and not Attachment.objects.exists()
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=50_000)
+def test_a_form_body_over_the_memory_limit_is_a_400(client: Client, city: City, api_key: str) -> None:
+    response = client.post(API + "requests.json", {"api_key": api_key, **FORM, "description": "x" * 60_000})
+    assert response.status_code == 400
+    assert "could not be read" in json_of(response)[0]["description"]
+    assert nothing_stored()
+
+
+def test_too_many_fields_is_a_400_in_xml(client: Client, city: City, api_key: str) -> None:
+    fields = {f"attribute[X{n}]": "1" for n in range(1100)}
+    response = client.post(API + "requests.xml", {"api_key": api_key, **FORM, **fields})
+    assert response.status_code == 400
+    assert "could not be read" in (xml_of(response).findtext("error/description") or "")
+    assert nothing_stored()
+
+
+def test_whatever_follows_a_photo_is_not_stored_and_the_photo_is_served_inert(
+    client: Client, city: City, api_key: str
+) -> None:
+    trailer = b"<html><script>alert(document.cookie)</script></html>"
+    upload = SimpleUploadedFile("photo.html", jpeg() + trailer, content_type="text/html")
+    response = client.post(API + "requests.json", {"api_key": api_key, **FORM, "media": upload})
+    assert response.status_code == 200, response.content
+    attachment = Attachment.objects.get()
+    with attachment.file.open("rb") as fh:
+        stored = fh.read()
+    assert trailer not in stored and b"<script" not in stored
+    assert attachment.content_type == "image/jpeg" and not (attachment.file.name or "").endswith(".html")
+    served = client.get(f"{API}media/{attachment.pk}")
+    assert served["Content-Type"] == "image/jpeg"
+    assert served["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in served["Content-Security-Policy"]
+    assert b"".join(served.streaming_content) == stored  # type: ignore[attr-defined]
+    served.close()
+
+
+@pytest.mark.parametrize(
+    ("content", "declared"),
+    [
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "image/png"),
+        (b"GIF89a<script>alert(1)</script>", "image/gif"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "image/png"),
+        (b"MZ\x90\x00" + b"\0" * 100, "image/jpeg"),
+        (b"", "image/jpeg"),
+    ],
+)
+def test_files_that_only_claim_to_be_photos_are_refused(
+    client: Client, city: City, api_key: str, content: bytes, declared: str
+) -> None:
+    upload = SimpleUploadedFile("photo.jpg", content, content_type=declared)
+    response = client.post(API + "requests.json", {"api_key": api_key, **FORM, "media": upload})
+    assert response.status_code == 400
+    assert "media" in json_of(response)[0]["description"]
+    assert nothing_stored()
+
+
+def test_refused_writes_count_against_the_limit_too(client: Client, city: City) -> None:
+    key = save_new_api_key(ApiKey(name="Noisy robot", rate_limit_per_minute=3), actor_label="test")
+    answers = [client.post(API + "requests.json", {"api_key": key, "service_code": "pothole"}).status_code
+               for _ in range(4)]
+    assert answers == [400, 400, 400, 429]
+    refused = client.post(API + "requests.xml", {"api_key": key, **FORM})
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert "3 writes a minute" in (xml_of(refused).findtext("error/description") or "")
+    assert nothing_stored()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_never_get_more_than_the_limit(reference_data: Any) -> None:
+    key = save_new_api_key(ApiKey(name="Busy app", rate_limit_per_minute=25), actor_label="test")
+    api_key = ApiKey.objects.get(name="Busy app")
+    assert key
+    granted: list[bool] = []
+    lock = threading.Lock()
+    start = threading.Barrier(6)
+    minute = timezone.now()
+
+    def writer() -> None:
+        start.wait()
+        try:
+            results = [take_rate_limit_slot(api_key, now=minute) for _ in range(10)]
+        finally:
+            connection.close()
+        with lock:
+            granted.extend(results)
+
+    threads = [threading.Thread(target=writer) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(granted) == 60
+    assert sum(granted) == 25
+    api_key.refresh_from_db()
+    assert api_key.window_count == 25

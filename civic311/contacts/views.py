@@ -36,6 +36,7 @@ from civic311.staff.models import StaffProfile
 from civic311.staff.views import page
 
 from . import selectors, services
+from .emergency import find_emergency_phrases
 from .forms import CloseForm, ConstituentForm, NotesForm, PeriodForm, RequestForm, StartForm
 from .models import Constituent, Contact
 
@@ -321,7 +322,9 @@ def find_articles(request: HttpRequest, contact: Contact) -> HttpResponse:
     hits = search_articles(query, language=get_language() or "en", audience="staff", limit=8) if query else []
     new: list[str] = []
     if query and contact.is_open:
-        new = services.save_progress(contact=contact, agent=_user(request), typed=query)
+        seen = find_emergency_phrases(query, services.active_emergency_phrases())
+        if any(phrase not in contact.emergency_terms for phrase in seen):
+            new = services.save_progress(contact=contact, agent=_user(request), typed=query)
     return page(request, "contacts/_articles.html", {
         "contact": contact, "query": query, "hits": [(hit, _article_url(hit)) for hit in hits],
         "new_phrases": new})

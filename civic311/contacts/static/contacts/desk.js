@@ -22,14 +22,17 @@
     if (target) { event.preventDefault(); target.focus(); }
   });
 
+  // The 911 prompt takes the focus when it appears (the dialog itself, so that a key the
+  // agent was typing does not press one of its buttons) and gives it back when dismissed.
   var lastFocus = null;
-  document.addEventListener("htmx:oobAfterSwap", function (event) {
-    var button = event.detail.target && event.detail.target.querySelector("[data-dialog-focus]");
-    if (button) { lastFocus = document.activeElement; button.focus(); }
-  });
-  document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "emergency-prompt" && !event.detail.target.children.length && lastFocus) {
+  document.addEventListener("htmx:afterSettle", function () {
+    var dialog = document.querySelector("#emergency-prompt [role=alertdialog]");
+    if (dialog && !dialog.contains(document.activeElement)) {
+      lastFocus = document.activeElement;
+      dialog.focus();
+    } else if (!dialog && lastFocus) {
       lastFocus.focus();
+      lastFocus = null;
     }
   });
   // Keep Tab inside the 911 prompt while it is open.
@@ -38,7 +41,7 @@
     if (!dialog || event.key !== "Tab") { return; }
     var buttons = dialog.querySelectorAll("button");
     var first = buttons[0], last = buttons[buttons.length - 1];
-    if (event.shiftKey && document.activeElement === first) { event.preventDefault(); last.focus(); }
+    if (event.shiftKey && (document.activeElement === first || document.activeElement === dialog)) { event.preventDefault(); last.focus(); }
     else if (!event.shiftKey && document.activeElement === last) { event.preventDefault(); first.focus(); }
     else if (!dialog.contains(document.activeElement)) { event.preventDefault(); first.focus(); }
   });

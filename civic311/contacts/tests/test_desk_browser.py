@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
               pytest.mark.browser]
 
 
-def start_phone_contact(page, base: str) -> None:  # type: ignore[no-untyped-def]
+def start_phone_contact(page, base: str) -> None:
     page.goto(base + "/desk/")
     page.get_by_label("Channel").select_option(label="Phone")
     page.get_by_role("button", name="Start contact").click()
@@ -34,12 +34,12 @@ def start_phone_contact(page, base: str) -> None:  # type: ignore[no-untyped-def
     page.wait_for_selector("#desk-map[data-ready=true]")
 
 
-def saved(page, text: str):  # type: ignore[no-untyped-def]
+def saved(page, text: str):
     """Wait for the autosave that carries `text`."""
     return page.expect_response(lambda r: r.url.endswith("/save/") and text in (r.request.post_data or ""))
 
 
-def test_a_whole_call_survives_a_closed_browser(live_server, browser, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_whole_call_survives_a_closed_browser(live_server, browser, page) -> None:
     seed_desk()
     cache.clear()
     city = build_city()
@@ -124,7 +124,7 @@ def test_a_whole_call_survives_a_closed_browser(live_server, browser, page) -> N
     cache.clear()
 
 
-def test_emergency_words_raise_the_911_prompt_and_the_transfer_is_logged(live_server, page) -> None:  # type: ignore[no-untyped-def]
+def test_emergency_words_raise_the_911_prompt_and_the_transfer_is_logged(live_server, page) -> None:
     seed_desk()
     build_city()
     log_in(page, live_server.url, "agent")

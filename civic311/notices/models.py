@@ -169,3 +169,64 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"subscription #{self.pk}"
+
+
+class Announcement(models.Model):
+    """News from the city: to matching confirmed subscribers through the outbox, on the
+    public announcements page and in the feeds. Without target neighborhoods it is
+    city-wide; an emergency announcement goes to every subscriber whatever they follow."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SCHEDULED = "scheduled", _("scheduled")
+        PUBLISHED = "published", _("published")
+
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    title_es = models.CharField(_("title in Spanish"), max_length=200, blank=True)
+    body_es = models.TextField(_("text in Spanish"), blank=True)
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.PROTECT, related_name="announcements")
+    districts = models.ManyToManyField("places.District", blank=True, related_name="+",
+                                       help_text=_("Empty: the whole city"))
+    by_email = models.BooleanField(_("send by e-mail"), default=True)
+    by_sms = models.BooleanField(_("send by SMS"), default=False)
+    by_webhook = models.BooleanField(_("send to webhooks"), default=True)
+    is_emergency = models.BooleanField(
+        default=False, help_text=_("Emergency broadcast: to every subscriber, whatever they follow"))
+    publish_at = models.DateTimeField(null=True, blank=True, help_text=_("Empty: as soon as it is published"))
+    expires_at = models.DateTimeField(null=True, blank=True, help_text=_("Taken off the page and feeds after this"))
+    # A recurring schedule (e.g. the revised trash pick-up), published as iCalendar.
+    event_starts_at = models.DateTimeField(null=True, blank=True)
+    event_ends_at = models.DateTimeField(null=True, blank=True)
+    recurrence = models.CharField(
+        max_length=300, blank=True,
+        help_text=_("An iCalendar RRULE, e.g. FREQ=WEEKLY;BYDAY=TU (needs a start)"),
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    recipients = models.PositiveIntegerField(default=0, help_text=_("Messages written when it went out"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["state", "publish_at"], name="announcement_due")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(recurrence="") | models.Q(event_starts_at__isnull=False),
+                                   name="recurrence_needs_a_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def title_in(self, language: str) -> str:
+        return self.title_es if language == "es" and self.title_es else self.title
+
+    def body_in(self, language: str) -> str:
+        return self.body_es if language == "es" and self.body_es else self.body
+
+    def channels(self) -> list[str]:
+        chosen = [(self.by_email, OutboxMessage.ChannelName.EMAIL), (self.by_sms, OutboxMessage.ChannelName.SMS),
+                  (self.by_webhook, OutboxMessage.ChannelName.WEBHOOK)]
+        return [str(name) for on, name in chosen if on]

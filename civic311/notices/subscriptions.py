@@ -74,35 +74,36 @@ def absolute(path: str) -> str:
     return f"{settings.NOTICES_SITE_URL}{path}"
 
 
-def manage_url(subscriber: Subscriber) -> str:
-    return absolute(reverse("notices:preferences", kwargs={"token": manage_token(subscriber)}))
+def manage_url(subscriber: Subscriber, token: str = "") -> str:
+    return absolute(reverse("notices:preferences", kwargs={"token": token or manage_token(subscriber)}))
 
 
-def unsubscribe_url(subscriber: Subscriber) -> str:
-    return absolute(reverse("notices:unsubscribe", kwargs={"token": manage_token(subscriber)}))
+def unsubscribe_url(subscriber: Subscriber, token: str = "") -> str:
+    return absolute(reverse("notices:unsubscribe", kwargs={"token": token or manage_token(subscriber)}))
 
 
 def confirm_url(subscriber: Subscriber) -> str:
     return absolute(reverse("notices:confirm", kwargs={"token": confirm_token(subscriber)}))
 
 
-def unsubscribe_headers(subscriber: Subscriber) -> dict[str, str]:
+def unsubscribe_headers(subscriber: Subscriber, token: str = "") -> dict[str, str]:
     """RFC 2369 / RFC 8058 headers: mail clients show an unsubscribe button that POSTs."""
     if subscriber.channel != OutboxMessage.ChannelName.EMAIL:
         return {}
-    return {"List-Unsubscribe": f"<{unsubscribe_url(subscriber)}>",
+    return {"List-Unsubscribe": f"<{unsubscribe_url(subscriber, token)}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
-def footer(subscriber: Subscriber) -> str:
+def footer(subscriber: Subscriber, token: str = "") -> str:
     """The lines that end every message to a subscriber, in their language."""
+    token = token or manage_token(subscriber)
     with translation.override(subscriber.language):
         if subscriber.channel == OutboxMessage.ChannelName.SMS:
-            return _("Stop: %(url)s") % {"url": unsubscribe_url(subscriber)}
+            return _("Stop: %(url)s") % {"url": unsubscribe_url(subscriber, token)}
         return "\n".join([
             "--",
-            _("Change what you receive: %(url)s") % {"url": manage_url(subscriber)},
-            _("Unsubscribe with one click: %(url)s") % {"url": unsubscribe_url(subscriber)},
+            _("Change what you receive: %(url)s") % {"url": manage_url(subscriber, token)},
+            _("Unsubscribe with one click: %(url)s") % {"url": unsubscribe_url(subscriber, token)},
         ])
 
 

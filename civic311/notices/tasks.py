@@ -54,3 +54,10 @@ def deliver_due(seconds: float | None = None) -> dict[str, int]:
     if totals:
         log.info("notices delivery run: %s", totals)
     return totals
+
+
+def publish_due_announcements() -> int:
+    """Publish the scheduled announcements whose time has come."""
+    from .announcements import publish_due
+
+    return publish_due()

@@ -4,13 +4,15 @@ forms parse, `subscriptions` does the work."""
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from . import subscriptions
-from .forms import FollowForm, SubscribeForm
+from . import announcements, subscriptions
+from .forms import FollowForm, SubscribeForm, neighborhoods
+from .models import Topic
 from .subscriptions import BadLink, Choice, SubscriptionRefused
 
 
@@ -90,3 +92,50 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "notices/unsubscribe.html", {"token": token, "done": False})
     subscriptions.unsubscribe(subscriber)
     return render(request, "notices/unsubscribe.html", {"token": token, "done": True})
+
+
+def announcement_list(request: HttpRequest) -> HttpResponse:
+    """Published announcements, optionally for one neighborhood or topic (?neighborhood=
+    id, ?topic=code); an unknown filter is a clear 400, not an empty page."""
+    district = topic = None
+    error = ""
+    raw_district, raw_topic = request.GET.get("neighborhood", ""), request.GET.get("topic", "")
+    if raw_district:
+        district = neighborhoods().filter(pk=int(raw_district)).first() if raw_district.isdigit() else None
+        if district is None:
+            error = _("There is no such neighborhood.")
+    if raw_topic:
+        topic = Topic.objects.filter(code=raw_topic[:60], active=True).first()
+        if topic is None:
+            error = _("There is no such topic.")
+    shown = [] if error else list(announcements.published(district=district, topic=topic)[:100])
+    return render(request, "notices/announcements.html", {
+        "announcements": shown, "district": district, "topic": topic, "error": error,
+        "neighborhoods": neighborhoods(), "topics": Topic.objects.filter(active=True), "language": _language(),
+    }, status=400 if error else 200)
+
+
+def announcement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(announcements.published().prefetch_related(None), pk=pk)
+    return render(request, "notices/announcement.html", {
+        "item": item, "title": item.title_in(_language()), "body": item.body_in(_language()),
+        "neighborhood_names": [d.name for d in item.districts.all()],
+        "topic_label": item.topic.label(_language()) if item.topic else "",
+    })
+
+
+def announcement_ical(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(announcements.published(), pk=pk, event_starts_at__isnull=False)
+    return _ical(announcements.to_ical([item], language=_language()), f"announcement-{pk}.ics")
+
+
+def calendar_ical(request: HttpRequest) -> HttpResponse:
+    """Every published announcement with a date or a recurring schedule."""
+    shown = announcements.published().filter(event_starts_at__isnull=False)
+    return _ical(announcements.to_ical(shown, language=_language()), "city-calendar.ics")
+
+
+def _ical(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

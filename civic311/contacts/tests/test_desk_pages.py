@@ -451,3 +451,30 @@ def test_an_address_is_found_in_the_citys_index_and_a_typed_one_gets_its_point(c
     assert response.status_code == 200
     created = ServiceRequest.objects.get()
     assert (created.lat, created.long) == (42.3571, -71.0622)
+
+
+# ---------------------------------------------------------------- non-emergency 911 scripts
+
+
+@pytest.mark.parametrize("search, name, first, last", [
+    ("police", "Police non-emergency report", "Is anyone in danger or hurt right now?",
+     "Describe any persons or vehicles involved."),
+    ("smoke detector", "Fire department non-emergency", "Is anything burning",
+     "Anything else the crew should know?"),
+])
+def test_police_and_fire_non_emergency_scripts_ask_their_questions_in_order(
+        city: City, search: str, name: str, first: str, last: str) -> None:
+    contact = new_contact(city)
+    client = logged_in(city.agent)
+    found = htmx(client, "get", url("find-services", contact), {"service_q": search}).content.decode()
+    assert name in found
+    from civic311.catalog.models import ServiceType
+
+    service = ServiceType.objects.get(name=name)
+    body = htmx(client, "get", url("questions", contact), {"service_type": service.pk}).content.decode()
+    assert f"1. {first}" in body
+    assert body.index(first) < body.index(last)
+    # The danger question is required like any other: without it, nothing is filed.
+    response = htmx(client, "post", url("take-request", contact), {
+        "service_type": service.pk, "description": "Loud party every night", "address": "1 Main St"})
+    assert response.status_code == 422 and "is required" in response.content.decode()

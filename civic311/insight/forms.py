@@ -83,3 +83,14 @@ class AlertActionForm(forms.Form):
 class AlertFilterForm(forms.Form):
     state = forms.ChoiceField(label=_("State"), required=False,
                               choices=[("", _("New and acknowledged")), *Alert.State.choices, ("all", _("All"))])
+
+
+class HotSpotForm(forms.Form):
+    end = forms.DateField(label=_("Weeks ending on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    weeks = forms.IntegerField(label=_("Weeks"), required=False, min_value=4, max_value=52)
+
+    def clean_end(self) -> date | None:
+        end: date | None = self.cleaned_data.get("end")
+        if end is not None and end < EARLIEST:
+            raise forms.ValidationError(_("Choose dates after 1 January 1990."))
+        return end

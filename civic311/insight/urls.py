@@ -6,6 +6,7 @@ app_name = "insight"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("trends/", views.trends_page, name="trends"),
     path("trends.csv", views.trends_csv, name="trends-csv"),
+    path("hotspots/", views.hotspots_page, name="hotspots"),
     path("alerts/", views.alert_list, name="alerts"),
     path("alerts/<int:alert_id>/", views.alert_detail, name="alert"),
 ]

@@ -4,20 +4,22 @@ figures from the daily counts (`trends`), render."""
 from __future__ import annotations
 
 import csv
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from civic311.cases.models import ServiceRequest
 from civic311.staff.views import page, staff_required
 
-from . import alerts, selectors, trends
-from .forms import AlertActionForm, AlertFilterForm, TrendsForm
+from . import alerts, rollups, selectors, trends, troubled
+from .forms import AlertActionForm, AlertFilterForm, HotSpotForm, TrendsForm
 from .models import Alert
 
 ALERTS_PER_PAGE = 100
@@ -141,3 +143,18 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponseBase:
         "alert": alert, "form": form, "can_work": alerts.can_work(user, alert), "evidence": list(evidence),
         "comments": list(alert.comments.select_related("author")),
     }, status=status)
+
+
+@require_GET
+@staff_required
+def hotspots_page(request: HttpRequest) -> HttpResponse:
+    """The weekly cross-department view of troubled neighborhoods (last complete days)."""
+    form = HotSpotForm(request.GET)
+    if not form.is_valid():
+        return page(request, "insight/hotspots.html", {"form": form}, status=400)
+    last_day = form.cleaned_data["end"] or timezone.now().astimezone(rollups.city_zone()).date() - timedelta(days=1)
+    weeks = form.cleaned_data["weeks"] or 12
+    areas = troubled.troubled_areas(last_day=last_day, weeks=weeks)
+    first_day = last_day - timedelta(days=7 * weeks - 1)
+    return page(request, "insight/hotspots.html", {"form": form, "areas": areas, "last_day": last_day,
+                                                   "weeks": weeks, "first_day": first_day})

@@ -5,6 +5,7 @@ each step audited."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -36,16 +37,20 @@ def _few_replications(settings: Any) -> None:
     settings.CIVIC311_INSIGHT_REPLICATIONS = 99
 
 
-@pytest.fixture
-def grid(db: None) -> list[District]:
-    """Nine square neighborhoods, 3 × 3, of about 1.6 km."""
+def square_neighborhoods(side: int) -> list[District]:
+    """side × side square neighborhoods of about 1.6 km."""
     ensure_jurisdiction(load_profile("boston"))
     features = []
-    for i in range(9):
-        west, south = -71.10 + 0.02 * (i % 3), 42.30 + 0.015 * (i // 3)
+    for i in range(side * side):
+        west, south = -71.10 + 0.02 * (i % side), 42.30 + 0.015 * (i // side)
         features.append(AreaFeature(name=f"Square {i}", geometry=mapping(box(west, south, west + 0.02, south + 0.015))))
     layer, _, _ = load_layer(slug="neighborhoods", name="Neighborhoods", features=features, is_neighborhoods=True)
     return list(layer.districts.order_by("pk"))
+
+
+@pytest.fixture
+def grid(db: None) -> list[District]:
+    return square_neighborhoods(3)
 
 
 @pytest.fixture
@@ -55,20 +60,22 @@ def dumping(db: None) -> ServiceType:
                                       sla_hours=Decimal("72"))
 
 
-def history(service_type: ServiceType, grid: list[District], *, planted: int, seed: int = 3) -> list[int]:
+def history(service_type: ServiceType, grid: list[District], *, planted: int, seed: int = 3, days: int = 365,
+            hot: Sequence[int] = (HOT,)) -> list[int]:
     """A year of background (Poisson, about one request a day per square) ending on DAY, and
-    `planted` extra requests in the middle square over DAY and the day before; their ids."""
+    `planted` extra requests in each `hot` square over DAY and the day before; their ids."""
     rng = np.random.default_rng(seed)
     status = Status.objects.get(code="new")
     rows = []
-    for back in range(365):
+    for back in range(days):
         day = DAY - timedelta(days=back)
         for area, district in enumerate(grid):
             for _ in range(int(rng.poisson(1.0))):
                 rows.append((day, area, district))
-    extra = [(DAY - timedelta(days=k % 2), HOT, grid[HOT]) for k in range(planted)]
+    extra = [(DAY - timedelta(days=k % 2), area, grid[area]) for area in hot for k in range(planted)]
     made = ServiceRequest.objects.bulk_create([
-        ServiceRequest(public_id=f"EW-{i}", service_type=service_type, detailed_status=status, status="open",
+        ServiceRequest(public_id=f"EW-{service_type.code}-{i}", service_type=service_type, detailed_status=status,
+                       status="open",
                        neighborhood=district, lat=district.centroid_lat, long=district.centroid_long,
                        requested_at=datetime(day.year, day.month, day.day, 16, tzinfo=UTC),
                        updated_at=datetime.now(UTC),
@@ -203,3 +210,42 @@ def test_other_departments_neither_see_nor_work_the_alert(alert: Alert) -> None:
     alert.refresh_from_db()
     assert alert.state == "open"
     assert Client().get("/insight/alerts/").status_code == 302
+
+
+def test_neighborhoods_hot_for_several_types_are_listed_with_their_requests(db: None, dumping: ServiceType) -> None:
+    grid = square_neighborhoods(5)
+    block = (6, 7, 11, 12)  # four adjacent squares
+    planted = history(dumping, grid, planted=30, days=84, hot=block)
+    graffiti = ServiceType.objects.create(code="graffiti", name="Graffiti")
+    history(graffiti, grid, planted=30, seed=5, days=84, hot=block)
+    crew = logged_in(make_user("crew", StaffProfile.Role.DEPARTMENT_STAFF, dumping.department))
+
+    response = crew.get("/insight/hotspots/", {"end": DAY.isoformat(), "weeks": 12})
+    assert response.status_code == 200
+    areas = response.context["areas"]
+    assert areas and {a.district.pk for a in areas} <= {grid[i].pk for i in block}
+    assert all(a.category == "new hot spot" for a in areas)
+    first = areas[0]
+    assert {e.service_type for e in first.finding.evidence} == {"dumping", "graffiti"}
+    assert all(r.neighborhood_id == first.district.pk for r in first.requests)
+    html = response.content.decode()
+    assert "Illegal dumping" in html and "EW-dumping-" in html
+    assert set(planted) & {r.pk for a in areas for r in a.requests}
+
+
+def test_a_quiet_city_has_no_troubled_neighborhoods(db: None, dumping: ServiceType) -> None:
+    grid = square_neighborhoods(5)
+    history(dumping, grid, planted=0, days=84)
+    response = logged_in(make_user("admin", StaffProfile.Role.ADMINISTRATOR)).get(
+        "/insight/hotspots/", {"end": DAY.isoformat(), "weeks": 12})
+    assert response.context["areas"] == []
+    assert 'id="no-hotspots"' in response.content.decode()
+
+
+@pytest.mark.parametrize("params", [{"weeks": "2"}, {"weeks": "1000"}, {"weeks": "x"}, {"end": "1800-01-01"},
+                                    {"end": "2025-13-40"}])
+def test_bad_hot_spot_choices_get_a_clear_error(db: None, params: dict[str, str]) -> None:
+    admin = logged_in(make_user("admin", StaffProfile.Role.ADMINISTRATOR))
+    response = admin.get("/insight/hotspots/", params)
+    assert response.status_code == 400
+    assert 'class="field-error"' in response.content.decode()

@@ -230,3 +230,16 @@ CIVIC311_INSIGHT_ALARM_RULE_BY_TYPE: dict[str, dict[str, float]] = {}
 CIVIC311_INSIGHT_REPLICATIONS = int(os.environ.get("CIVIC311_INSIGHT_REPLICATIONS", "999"))
 CIVIC311_INSIGHT_MAX_RADIUS_KM = float(os.environ.get("CIVIC311_INSIGHT_MAX_RADIUS_KM", "3"))
 CIVIC311_INSIGHT_WORKERS = int(os.environ.get("CIVIC311_INSIGHT_WORKERS", "1"))
+# How residents reach 311, printed on the neighborhood report ("website" defaults to the portal).
+CIVIC311_INSIGHT_REPORT_CONTACT = {
+    "phone": os.environ.get("CIVIC311_CONTACT_PHONE", "311"),
+    "phone_outside": os.environ.get("CIVIC311_CONTACT_PHONE_OUTSIDE", ""),
+}
+
+# --- contacts ---
+# The agent desk (docs/desk.md): the channels agents start contacts on, and how many days
+# a caller's next contact makes their previous one "not resolved at first contact".
+CIVIC311_DESK: dict[str, object] = {
+    "channels": ["phone", "walk_in", "email", "chat", "social", "mobile_unit"],
+    "fcr_window_days": 7,
+}

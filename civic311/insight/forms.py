@@ -94,3 +94,27 @@ class HotSpotForm(forms.Form):
         if end is not None and end < EARLIEST:
             raise forms.ValidationError(_("Choose dates after 1 January 1990."))
         return end
+
+
+class ReportForm(forms.Form):
+    """The neighborhood report's choices (GET)."""
+
+    neighborhood = forms.ModelChoiceField(
+        label=_("Neighborhood"), queryset=District.objects.filter(layer__is_neighborhoods=True).order_by("name"))
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    language = forms.ChoiceField(label=_("Language"), required=False,
+                                 choices=[("en", "English"), ("es", "Español")])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        end = data.get("end") or timezone.localdate()
+        start = data.get("start") or end - timedelta(days=89)
+        if start < EARLIEST or end < EARLIEST:
+            raise forms.ValidationError(_("Choose dates after 1 January 1990."))
+        if end < start:
+            raise forms.ValidationError(_("The end date is before the start date."))
+        if (end - start).days + 1 > MAX_DAYS:
+            raise forms.ValidationError(_("Choose a period of at most three years."))
+        data.update(start=start, end=end, language=data.get("language") or "en")
+        return data

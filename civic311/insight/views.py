@@ -7,19 +7,22 @@ import csv
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import redirect
-from django.utils import timezone
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from civic311.cases.models import ServiceRequest
 from civic311.staff.views import page, staff_required
 
-from . import alerts, rollups, selectors, trends, troubled
-from .forms import AlertActionForm, AlertFilterForm, HotSpotForm, TrendsForm
+from . import alerts, pdf, report, rollups, selectors, trends, troubled
+from .forms import AlertActionForm, AlertFilterForm, HotSpotForm, ReportForm, TrendsForm
 from .models import Alert
 
 ALERTS_PER_PAGE = 100
@@ -158,3 +161,45 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
     first_day = last_day - timedelta(days=7 * weeks - 1)
     return page(request, "insight/hotspots.html", {"form": form, "areas": areas, "last_day": last_day,
                                                    "weeks": weeks, "first_day": first_day})
+
+
+def _report_context(request: HttpRequest, form: ReportForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    contact = dict(getattr(settings, "CIVIC311_INSIGHT_REPORT_CONTACT", {}))
+    contact.setdefault("website", request.build_absolute_uri("/"))
+    return {"report": report.build(data["neighborhood"], data["start"], data["end"]), "contact": contact,
+            "query": request.GET.urlencode(), "pdf_problem": pdf.unavailable_reason()}
+
+
+@require_GET
+@staff_required
+def report_page(request: HttpRequest) -> HttpResponse:
+    """The printable neighborhood report (and the form to choose one)."""
+    if not request.GET:
+        return page(request, "insight/report_form.html", {"form": ReportForm()})
+    form = ReportForm(request.GET)
+    if not form.is_valid():
+        return page(request, "insight/report_form.html", {"form": form}, status=400)
+    with translation.override(form.cleaned_data["language"]):
+        return render(request, "insight/report.html", {**_report_context(request, form), "for_pdf": False})
+
+
+@require_GET
+@staff_required
+def report_pdf(request: HttpRequest) -> HttpResponse:
+    form = ReportForm(request.GET)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for field_errors in form.errors.values() for e in field_errors)
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+    with translation.override(form.cleaned_data["language"]):
+        context = {**_report_context(request, form), "for_pdf": True}
+        html = render_to_string("insight/report.html", context, request=request)
+    try:
+        document = pdf.html_to_pdf(html)
+    except pdf.PdfUnavailable as error:
+        return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
+    district = form.cleaned_data["neighborhood"]
+    response = HttpResponse(document, content_type="application/pdf")
+    slug = slugify(district.name) or "neighborhood"
+    response["Content-Disposition"] = f'attachment; filename="{slug}-{form.cleaned_data["end"]}.pdf"'
+    return response

@@ -220,7 +220,7 @@ def test_neighborhoods_hot_for_several_types_are_listed_with_their_requests(db: 
     history(graffiti, grid, planted=30, seed=5, days=84, hot=block)
     crew = logged_in(make_user("crew", StaffProfile.Role.DEPARTMENT_STAFF, dumping.department))
 
-    response = crew.get("/insight/hotspots/", {"end": DAY.isoformat(), "weeks": 12})
+    response = crew.get("/insight/hotspots/", {"end": DAY.isoformat(), "weeks": "12"})
     assert response.status_code == 200
     areas = response.context["areas"]
     assert areas and {a.district.pk for a in areas} <= {grid[i].pk for i in block}
@@ -237,7 +237,7 @@ def test_a_quiet_city_has_no_troubled_neighborhoods(db: None, dumping: ServiceTy
     grid = square_neighborhoods(5)
     history(dumping, grid, planted=0, days=84)
     response = logged_in(make_user("admin", StaffProfile.Role.ADMINISTRATOR)).get(
-        "/insight/hotspots/", {"end": DAY.isoformat(), "weeks": 12})
+        "/insight/hotspots/", {"end": DAY.isoformat(), "weeks": "12"})
     assert response.context["areas"] == []
     assert 'id="no-hotspots"' in response.content.decode()
 

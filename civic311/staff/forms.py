@@ -211,10 +211,9 @@ def group_queues_by_department(field: forms.Field, empty_label: str) -> None:
     assert isinstance(field, forms.ModelChoiceField)
     groups: dict[str, list[tuple[int, str]]] = {}
     assert field.queryset is not None
-    queues = field.queryset.select_related("department").only("name", "department__name").order_by(
-        "department__name", "name")
-    for queue in queues:
-        groups.setdefault(queue.department.name, []).append((queue.pk, queue.name))
+    rows = field.queryset.order_by("department__name", "name").values_list("pk", "name", "department__name")
+    for pk, name, department in rows:
+        groups.setdefault(department, []).append((pk, name))
     field.choices = [("", empty_label), *((name, options) for name, options in groups.items())]
 
 

@@ -13,7 +13,8 @@ from urllib.parse import quote
 from django import template
 from django.forms import BoundField
 from django.urls import get_script_prefix, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape as escape
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 register = template.Library()
@@ -26,18 +27,21 @@ def select(field: BoundField, invalid: bool = False) -> SafeString:
     error's id)."""
     value = field.value()
     current = {str(v) for v in value} if isinstance(value, list | tuple) else {"" if value is None else str(value)}
-    def options(choices: Iterable[tuple[object, object]]) -> SafeString:
-        return format_html_join(
-            "", "<option value=\"{}\"{}>{}</option>",
-            ((str(key), " selected" if str(key) in current else "", label) for key, label in choices),
-        )
+    parts: list[str] = []
 
-    parts = []
+    def add_options(choices: Iterable[tuple[object, object]]) -> None:
+        for key, label in choices:
+            value = str(key)
+            selected = " selected" if value in current else ""
+            parts.append(f'<option value="{escape(value)}"{selected}>{escape(str(label))}</option>')
+
     for key, label in field.field.choices:  # type: ignore[attr-defined]
         if isinstance(label, list | tuple):  # a group: (its label, its choices)
-            parts.append(format_html('<optgroup label="{}">{}</optgroup>', key, options(label)))
+            parts.append(f'<optgroup label="{escape(str(key))}">')
+            add_options(label)
+            parts.append("</optgroup>")
         else:
-            parts.append(options([(key, label)]))
+            add_options([(key, label)])
     body = SafeString("".join(parts))
     extra = format_html(' aria-invalid="true" aria-describedby="{}_error"', field.id_for_label) if invalid else ""
     required = " required" if field.field.required else ""

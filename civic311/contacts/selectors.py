@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import ExtractHour
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, ExtractHour
 
 from civic311.cases.sla import city_zone
 from civic311.catalog.models import ServiceType
@@ -40,9 +40,15 @@ def find_constituents(query: str, *, limit: int = 10) -> Sequence[Constituent]:
         # Phones are stored as typed; the last digits, searched in any punctuation, find them.
         tail = digits[-4:]
         match |= Q(phone__icontains=tail)
+    # Counted by correlated subqueries (one index probe per listed caller), not by joining
+    # every contact and request of every match and grouping them.
+    contacts = (Contact.objects.filter(constituent_id=OuterRef("pk")).order_by()
+                .values("constituent_id").annotate(n=Count("id")).values("n"))
+    requests = (RequestParty.objects.filter(constituent_id=OuterRef("pk")).order_by()
+                .values("constituent_id").annotate(n=Count("id")).values("n"))
     rows = (
         Constituent.objects.filter(match)
-        .annotate(contact_count=Count("contacts", distinct=True), request_count=Count("requests", distinct=True))
+        .annotate(contact_count=Coalesce(Subquery(contacts), 0), request_count=Coalesce(Subquery(requests), 0))
         .order_by("name", "id")[: limit * 3]
     )
     found = list(rows)

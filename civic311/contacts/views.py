@@ -86,7 +86,7 @@ def role_required(roles: tuple[str, ...]) -> Callable[[View], View]:
 desk_required = role_required(DESK_ROLES)
 
 
-def _contact(request: HttpRequest, pk: int, *, open_only: bool = True) -> Contact:
+def _contact(request: HttpRequest, pk: int) -> Contact:
     """The contact, if this user may work it: their own, or any for supervisors and
     administrators (who resume an agent's contact)."""
     contact = get_object_or_404(Contact.objects.select_related("channel", "constituent", "request", "agent"), pk=pk)
@@ -197,7 +197,6 @@ def contact_page(request: HttpRequest, contact: Contact) -> HttpResponse:
         "draft": contact.draft,
         "close_form": CloseForm(initial={"outcome": _suggested_outcome(contact), "notes": contact.notes}),
         "reasons": Contact.Reason.choices,
-        "emergency_phrases": contact.emergency_terms,
     })
 
 

@@ -478,3 +478,38 @@ def test_police_and_fire_non_emergency_scripts_ask_their_questions_in_order(
     response = htmx(client, "post", url("take-request", contact), {
         "service_type": service.pk, "description": "Loud party every night", "address": "1 Main St"})
     assert response.status_code == 422 and "is required" in response.content.decode()
+
+
+# ---------------------------------------------------------------- no N+1
+
+
+def _queries(client: Client, path: str, data: Mapping[str, str] | None = None) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path, dict(data or {})).status_code == 200
+    return len(captured)
+
+
+def test_the_contact_page_and_caller_search_do_not_grow_with_history(city: City) -> None:
+    from .factories import add_case, add_contact
+
+    rosa = caller()
+    contact = new_contact(city)
+    contact.constituent = rosa
+    contact.save()
+    client = logged_in(city.agent)
+    add_contact(city.agent, constituent=rosa)
+    RequestParty.objects.create(constituent=rosa, request=add_case(city.pothole))
+    client.get(url("contact", contact))  # the active emergency campaign is cached after a first page
+    before = (_queries(client, url("contact", contact)), _queries(client, url("find-caller", contact), {"q": "rosa"}),
+              _queries(client, reverse("contacts:desk")))
+    for _ in range(8):
+        add_contact(city.agent, constituent=rosa)
+        RequestParty.objects.create(constituent=rosa, request=add_case(city.graffiti))
+        new_contact(city)
+        caller(phone="617 555 0000", email="")
+    after = (_queries(client, url("contact", contact)), _queries(client, url("find-caller", contact), {"q": "rosa"}),
+             _queries(client, reverse("contacts:desk")))
+    assert after == before

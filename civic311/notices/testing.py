@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 
@@ -166,3 +171,29 @@ def http_server(recorder: HttpRecorder | None = None) -> Iterator[tuple[HttpReco
     finally:
         server.shutdown()
         server.server_close()
+
+
+class Cluster:
+    """`manage.py qcluster` started in its own process group, so that SIGKILL reaches the
+    whole cluster at once (master, pusher, workers, monitor), as when a machine dies."""
+
+    def __init__(self, *, root: Path, env: dict[str, str], log: Path) -> None:
+        self.root, self.env, self.log = root, env, log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "manage.py", "qcluster"], cwd=self.root, env=self.env, stdout=out,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )
+
+    def kill(self) -> None:
+        """SIGKILL the cluster's process group (only the group this object started)."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+        self.process = None
+
+    def tail(self, size: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-size:] if self.log.exists() else ""

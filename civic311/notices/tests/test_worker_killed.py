@@ -6,9 +6,6 @@ rule out) are counted separately and stay within one batch."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +15,7 @@ from django.db import connection
 
 from civic311.notices import outbox
 from civic311.notices.models import OutboxMessage
-from civic311.notices.testing import Mailbox, smtp_server, wait_until
+from civic311.notices.testing import Cluster, Mailbox, smtp_server, wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 MESSAGES = 300
@@ -37,30 +34,8 @@ def database_url() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-class Worker:
-    """`manage.py qcluster` in its own process group, so that SIGKILL reaches the whole
-    cluster at once (master, pusher, workers, monitor), as when a machine dies."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log = env, log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=self.env, stdout=out,
-                stderr=subprocess.STDOUT, start_new_session=True,
-            )
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=30)
-        self.process = None
-
-
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[tuple[Mailbox, Worker]]:
+def cluster(tmp_path: Path) -> Iterator[tuple[Mailbox, Cluster]]:
     with smtp_server() as (mailbox, port):
         env = {
             **os.environ, "DATABASE_URL": database_url(),
@@ -69,7 +44,7 @@ def cluster(tmp_path: Path) -> Iterator[tuple[Mailbox, Worker]]:
             "CIVIC311_NOTICES_BATCH": str(BATCH), "CIVIC311_WORKERS": "2",
             "CIVIC311_LOG_LEVEL": "WARNING",
         }
-        worker = Worker(env, tmp_path / "worker.log")
+        worker = Cluster(root=ROOT, env=env, log=tmp_path / "worker.log")
         try:
             yield mailbox, worker
         finally:
@@ -77,7 +52,7 @@ def cluster(tmp_path: Path) -> Iterator[tuple[Mailbox, Worker]]:
 
 
 def test_a_worker_killed_mid_run_loses_nothing_and_sends_nothing_twice(
-    transactional_db: Any, cluster: tuple[Mailbox, Worker],
+    transactional_db: Any, cluster: tuple[Mailbox, Cluster],
 ) -> None:
     mailbox, worker = cluster
     # Written and committed: the commit queues the first delivery task.
@@ -87,13 +62,13 @@ def test_a_worker_killed_mid_run_loses_nothing_and_sends_nothing_twice(
     assert len(expected) == MESSAGES
 
     worker.start()
-    assert mailbox.wait_for_count(MESSAGES // 3, timeout=120), worker.log.read_text()[-3000:]
+    assert mailbox.wait_for_count(MESSAGES // 3, timeout=120), worker.tail()
     worker.kill()
     arrived_before_restart = mailbox.count()
     assert arrived_before_restart < MESSAGES, "the run ended before the kill; the test proves nothing"
     worker.start()
 
-    assert mailbox.wait_for_count(MESSAGES, timeout=180), worker.log.read_text()[-3000:]
+    assert mailbox.wait_for_count(MESSAGES, timeout=180), worker.tail()
     assert wait_until(lambda: not OutboxMessage.objects.exclude(state="sent").exists(), timeout=60)
     assert set(mailbox.ids) == expected  # none lost, none unknown
     assert mailbox.count() == MESSAGES  # none twice, by Message-ID

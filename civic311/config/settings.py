@@ -243,3 +243,9 @@ CIVIC311_DESK: dict[str, object] = {
     "channels": ["phone", "walk_in", "email", "chat", "social", "mobile_unit"],
     "fcr_window_days": 7,
 }
+
+# --- knowledge ---
+# Which sites may frame the FAQ widget (CSP frame-ancestors sources, space separated in
+# the environment); "*" lets any city or partner site embed it. The rest of the site keeps
+# X-Frame-Options: DENY.
+KNOWLEDGE_WIDGET_FRAME_ANCESTORS = os.environ.get("CIVIC311_WIDGET_FRAME_ANCESTORS", "*").split()

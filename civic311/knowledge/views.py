@@ -5,6 +5,7 @@ service, render."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -138,9 +139,8 @@ def widget_article(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _frameable(response: HttpResponse) -> HttpResponse:
-    from django.conf import settings
-
-    ancestors = " ".join(getattr(settings, "KNOWLEDGE_WIDGET_FRAME_ANCESTORS", ["*"]))
+    """Let the sites the city allows frame this page (the widget only)."""
+    ancestors = " ".join(getattr(settings, "KNOWLEDGE_WIDGET_FRAME_ANCESTORS", ["*"])) or "'none'"
     response["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
     return response
 

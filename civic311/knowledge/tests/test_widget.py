@@ -30,6 +30,12 @@ def test_widget_may_be_framed_by_another_site_and_counts_a_view(client: Client) 
     assert counts() == {("widget", "view"): 1}
 
 
+def test_a_city_can_restrict_who_may_frame_the_widget(client: Client, settings) -> None:
+    settings.KNOWLEDGE_WIDGET_FRAME_ANCESTORS = ["https://www.city.example", "https://app.city.example"]
+    response = client.get("/knowledge/widget/")
+    assert response["Content-Security-Policy"] == "frame-ancestors https://www.city.example https://app.city.example"
+
+
 def test_the_rest_of_the_site_still_refuses_to_be_framed(client: Client) -> None:
     assert client.get("/knowledge/")["X-Frame-Options"] == "DENY"
 

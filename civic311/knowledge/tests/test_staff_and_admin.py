@@ -1,0 +1,61 @@
+"""Staff read every article (staff-only ones too); administrators edit articles in the
+admin, and every admin save goes through the service (version, audit event, index)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from civic311.audit.models import AuditEvent
+from civic311.knowledge.models import Article, ArticleVersion
+from civic311.knowledge.search import search_articles
+from civic311.staff.tests.factories import City, build_city, logged_in
+
+from .factories import add_article
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def city(db: None) -> City:
+    return build_city()
+
+
+def test_agents_read_staff_only_articles_with_owner_and_review_date(city: City) -> None:
+    add_article("Transferring a caller to 911", audience="staff", slug="transfer", owner_department=city.works,
+                review_date="2027-01-31")
+    page = logged_in(city.agent).get("/knowledge/staff/a/transfer/").content.decode()
+    assert "Transferring a caller to 911" in page
+    assert "Staff only" in page and "Public Works" in page and "2027-01-31" in page
+
+
+def test_the_staff_article_page_is_closed_to_the_public(city: City) -> None:
+    add_article("Transferring a caller to 911", audience="staff", slug="transfer")
+    response = Client().get("/knowledge/staff/a/transfer/")
+    assert response.status_code == 302 and "/login" in response["Location"]
+    assert logged_in(city.nobody).get("/knowledge/staff/a/transfer/").status_code == 403
+    assert logged_in(city.agent).get("/knowledge/staff/a/nothing/").status_code == 404
+
+
+def test_an_admin_edit_keeps_a_version_and_audit_event_and_reindexes(city: City) -> None:
+    article = add_article("Leaf collection", "<p>In November.</p>", slug="leaves", key="leaves")
+    client = logged_in(city.admin)
+    city.admin.is_staff = True
+    city.admin.is_superuser = True
+    city.admin.save()
+    response = client.post(f"/admin/knowledge/article/{article.pk}/change/", {
+        "slug": "leaves", "language": "en", "translation_key": "leaves", "title": "Yard waste collection",
+        "body": '<p onmouseover="x()">From October.</p>', "keywords": "leaves, yard waste", "audience": "public",
+        "published": "on", "versions-TOTAL_FORMS": "0", "versions-INITIAL_FORMS": "0",
+        "versions-MIN_NUM_FORMS": "0", "versions-MAX_NUM_FORMS": "1000",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    article.refresh_from_db()
+    assert article.body == "<p>From October.</p>"
+    assert article.version == 2
+    assert ArticleVersion.objects.filter(article=article).count() == 2
+    assert AuditEvent.objects.filter(action="knowledge.article_saved", actor=city.admin).exists()
+    assert [hit.slug for hit in search_articles("yard")] == ["leaves"]
+    client.post(f"/admin/knowledge/article/{article.pk}/delete/", {"post": "yes"})
+    assert not Article.objects.filter(pk=article.pk).exists()
+    assert search_articles("yard") == []

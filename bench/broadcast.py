@@ -124,6 +124,7 @@ def main() -> int:
 
         results: list[Run] = []
         for run, kills in (("clean run", 0), ("killed twice", 2)):
+            _log(f"{run}: publishing to {args.subscribers:,} subscribers")
             cluster = Cluster(root=ROOT, env=env, log=Path(scratch) / f"worker-{kills}.log")
             cluster.start()
             before = mailbox.count()
@@ -134,12 +135,14 @@ def main() -> int:
             enqueued = time.perf_counter()
             expected = {OutboxMessage(key=key).message_id for key in
                         OutboxMessage.objects.filter(reference=f"announcement:{item.pk}").values_list("key", flat=True)}
+            _log(f"{run}: enqueued in {enqueued - started:.1f} s; delivering")
             restarts = []
             for k in range(1, kills + 1):
                 if not mailbox.wait_for_count(before + args.subscribers * k // (kills + 1), timeout=args.timeout):
                     raise SystemExit(f"{run}: stalled before kill {k}\n{cluster.tail()}")
                 cluster.kill()
                 restarts.append(mailbox.count() - before)
+                _log(f"{run}: killed the cluster with SIGKILL after {restarts[-1]:,} arrivals; restarting")
                 cluster.start()
             if not mailbox.wait_for_count(before + args.subscribers, timeout=args.timeout):
                 raise SystemExit(f"{run}: stalled at {mailbox.count() - before:,}\n{cluster.tail()}")

@@ -63,8 +63,10 @@ class OutboxMessage(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [
-            models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
-            models.Index(fields=["state", "lease_until"], name="outbox_leased"),
+            # What the workers claim: pending messages in order, and leases that ran out.
+            models.Index(fields=["channel", "id"], condition=models.Q(state="pending"), name="outbox_pending"),
+            models.Index(fields=["channel", "lease_until"], condition=models.Q(state="sending"),
+                         name="outbox_leased"),
         ]
 
     def __str__(self) -> str:

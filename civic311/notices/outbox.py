@@ -19,7 +19,7 @@ from time import monotonic
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from .channels import CHANNELS, Outcome, Result
@@ -86,8 +86,13 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def _claimable(now: datetime) -> Q:
-    return Q(state=State.PENDING, next_attempt_at__lte=now) | Q(state=State.SENDING, lease_until__lt=now)
+def _candidates(channel: str, now: datetime) -> list[QuerySet[OutboxMessage]]:
+    """Claimable messages of a channel, as two queries that each walk a partial index:
+    leases that ran out (a killed worker's batch) first, then pending ones in order."""
+    return [
+        OutboxMessage.objects.filter(state=State.SENDING, lease_until__lt=now, channel=channel).order_by("lease_until"),
+        OutboxMessage.objects.filter(state=State.PENDING, channel=channel, next_attempt_at__lte=now).order_by("id"),
+    ]
 
 
 def _reserve(channel: str, wanted: int, now: datetime) -> int:
@@ -126,27 +131,21 @@ def claim(*, limit: int | None = None, now: datetime | None = None) -> Claim:
             room = limit - taken
             if room <= 0:
                 break
-            candidates = (OutboxMessage.objects.filter(_claimable(now), channel=channel)
-                          .order_by("next_attempt_at", "id"))
-            if connection.features.has_select_for_update_skip_locked:
-                ids = list(candidates.select_for_update(skip_locked=True).values_list("id", flat=True)[:room])
-                granted = _reserve(channel, len(ids), now)
-                rate_limited = rate_limited or granted < len(ids)
-                ids = ids[:granted]
-                taken += len(ids)
+            ids: list[int] = []
+            for candidates in _candidates(channel, now):
+                if len(ids) >= room:
+                    break
+                if connection.features.has_select_for_update_skip_locked:
+                    candidates = candidates.select_for_update(skip_locked=True)
+                # (On SQLite, one writer at a time: the IMMEDIATE transaction is the lock.)
+                ids += list(candidates.values_list("id", flat=True)[: room - len(ids)])
+            granted = _reserve(channel, len(ids), now)
+            rate_limited = rate_limited or granted < len(ids)
+            ids = ids[:granted]
+            taken += len(ids)
+            if ids:
                 OutboxMessage.objects.filter(id__in=ids).update(
                     state=State.SENDING, lease_until=until, lease_token=token, attempts=F("attempts") + 1)
-            else:
-                # SQLite runs one writer at a time ("IMMEDIATE" transactions): the
-                # transaction itself is the lock.
-                wanted = candidates[:room].count()
-                granted = _reserve(channel, wanted, now)
-                rate_limited = rate_limited or granted < wanted
-                if granted:
-                    ids = list(candidates.values_list("id", flat=True)[:granted])
-                    taken += len(ids)
-                    OutboxMessage.objects.filter(id__in=ids).update(
-                        state=State.SENDING, lease_until=until, lease_token=token, attempts=F("attempts") + 1)
         messages = list(OutboxMessage.objects.filter(lease_token=token, state=State.SENDING).order_by("id"))
     return Claim(token=token, until=until, messages=messages, rate_limited=rate_limited)
 
@@ -213,7 +212,8 @@ def deliver(batch: Claim) -> dict[str, int]:
 
 
 def has_claimable(now: datetime | None = None) -> bool:
-    return OutboxMessage.objects.filter(_claimable(now or timezone.now())).exists()
+    now = now or timezone.now()
+    return any(query.exists() for channel in CHANNELS for query in _candidates(channel, now))
 
 
 def forget_old_windows(now: datetime | None = None) -> int:

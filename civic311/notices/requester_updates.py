@@ -34,6 +34,7 @@ class Recipient:
     address: str
     language: str
     request_public_id: str  # the request this person reported or follows
+    constituent_id: int | None = None  # a requester (None: a subscriber)
 
 
 def recipients_for(request: ServiceRequest) -> list[Recipient]:
@@ -58,7 +59,7 @@ def recipients_for(request: ServiceRequest) -> list[Recipient]:
             continue
         seen.add((channel, address.lower()))
         language = person.preferred_language if person.preferred_language in dict(settings.LANGUAGES) else "en"
-        found.append(Recipient(channel, address, language, party.request.public_id))
+        found.append(Recipient(channel, address, language, party.request.public_id, person.pk))
     return found
 
 
@@ -91,8 +92,15 @@ def compose(request: ServiceRequest, status: Status, recipient: Recipient, note:
         if note:
             lines += ["", _("Note from the city:"), note]
         lines += ["", _("Follow your request: %(url)s") % {"url": track_url(recipient.request_public_id)}]
-        lines += ["", _("You receive this message because you asked to be kept informed about this request.")]
+        if recipient.constituent_id is not None:
+            lines += ["", _("You receive this message because you asked to be kept informed about this request."),
+                      _("Stop these updates with one click: %(url)s") % {"url": stop_updates_url(recipient)}]
         return subject, "\n".join(lines)
+
+
+def stop_updates_url(recipient: Recipient) -> str:
+    token = subscriptions.requester_token(recipient.constituent_id or 0, recipient.address)
+    return subscriptions.token_url("notices:stop-updates", token)
 
 
 def notify_status_change(*, request_id: int, to_status: str, public: bool) -> int:
@@ -115,6 +123,9 @@ def notify_status_change(*, request_id: int, to_status: str, public: bool) -> in
         messages.append(outbox.NewMessage(
             channel=recipient.channel, recipient=recipient.address, subject=subject, body=body,
             kind=OutboxMessage.Kind.REQUEST_UPDATE, language=recipient.language, reference=reference,
+            headers=({"List-Unsubscribe": f"<{stop_updates_url(recipient)}>",
+                      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+                     if recipient.channel == OutboxMessage.ChannelName.EMAIL else {}),
         ))
     # Residents who subscribed to the request (or to one of its duplicates).
     told = {(r.channel, r.address.lower()) for r in requesters}

@@ -9,15 +9,18 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.urls import reverse
+from django.urls import get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from civic311.audit.services import record_event
 from civic311.cases.models import ServiceRequest
+from civic311.contacts.models import Constituent
 from civic311.places.models import District
 
 from . import outbox
@@ -25,6 +28,7 @@ from .models import OutboxMessage, Subscriber, Subscription, Topic
 
 CONFIRM_SALT = "civic311.notices.confirm"
 MANAGE_SALT = "civic311.notices.manage"
+REQUESTER_SALT = "civic311.notices.requester"
 CONFIRM_DAYS = 7
 CONFIRM_RESEND_MINUTES = 10
 
@@ -66,6 +70,36 @@ def _subscriber_from(token: str, *, salt: str, max_age: int | None) -> Subscribe
     return subscriber
 
 
+def _address_fingerprint(address: str) -> str:
+    return hashlib.sha256(address.strip().lower().encode()).hexdigest()[:16]
+
+
+def requester_token(constituent_id: int, address: str) -> str:
+    """The token of the "stop these updates" link in messages to a requester."""
+    return signing.dumps({"c": constituent_id, "f": _address_fingerprint(address)}, salt=REQUESTER_SALT)
+
+
+@transaction.atomic
+def stop_requester_updates(token: str) -> Constituent:
+    """Withdraw a requester's consent to be contacted about their requests (one click
+    from any update), with an audit event. Idempotent."""
+    try:
+        data = signing.loads(token, salt=REQUESTER_SALT)
+    except signing.BadSignature as error:
+        raise BadLink(_("This link is not valid.")) from error
+    pk = data.get("c") if isinstance(data, dict) else None
+    person = Constituent.objects.select_for_update().filter(pk=pk).first() if isinstance(pk, int) else None
+    if person is None or data.get("f") not in {_address_fingerprint(person.email), _address_fingerprint(person.phone)}:
+        raise BadLink(_("This link is not valid."))
+    if person.consent_contact:
+        person.consent_contact = False
+        person.consent_recorded_at = timezone.now()
+        person.save(update_fields=["consent_contact", "consent_recorded_at"])
+        record_event(action="constituent.consent_withdrawn", target=person, actor_label="resident",
+                     channel="web", changes={"consent_contact": False, "via": "one-click link in an update"})
+    return person
+
+
 def subscriber_for_manage_token(token: str) -> Subscriber:
     return _subscriber_from(token, salt=MANAGE_SALT, max_age=None)
 
@@ -74,16 +108,30 @@ def absolute(path: str) -> str:
     return f"{settings.NOTICES_SITE_URL}{path}"
 
 
+_PLACEHOLDER = "--token--"
+
+
+@lru_cache(maxsize=32)
+def _token_path(name: str, urlconf: str | None) -> str:
+    return reverse(name, kwargs={"token": _PLACEHOLDER}, urlconf=urlconf)
+
+
+def token_url(name: str, token: str) -> str:
+    """The absolute URL of a page taking a signed token (reversed once per URL name: a
+    broadcast writes hundreds of thousands of these)."""
+    return absolute(_token_path(name, get_urlconf()).replace(_PLACEHOLDER, token))
+
+
 def manage_url(subscriber: Subscriber, token: str = "") -> str:
-    return absolute(reverse("notices:preferences", kwargs={"token": token or manage_token(subscriber)}))
+    return token_url("notices:preferences", token or manage_token(subscriber))
 
 
 def unsubscribe_url(subscriber: Subscriber, token: str = "") -> str:
-    return absolute(reverse("notices:unsubscribe", kwargs={"token": token or manage_token(subscriber)}))
+    return token_url("notices:unsubscribe", token or manage_token(subscriber))
 
 
 def confirm_url(subscriber: Subscriber) -> str:
-    return absolute(reverse("notices:confirm", kwargs={"token": confirm_token(subscriber)}))
+    return token_url("notices:confirm", confirm_token(subscriber))
 
 
 def unsubscribe_headers(subscriber: Subscriber, token: str = "") -> dict[str, str]:

@@ -48,7 +48,8 @@ def deliver_due(seconds: float | None = None) -> dict[str, int]:
         else:
             break
     else:
-        if outbox.has_claimable():
+        # Out of time with work left: hand over, unless a helper already carries on.
+        if not helper_asked and outbox.has_claimable():
             enqueue_delivery()
     outbox.forget_old_windows()
     if totals:

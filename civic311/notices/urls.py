@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("preferences/<str:token>/", views.preferences, name="preferences"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("stop-updates/<str:token>/", views.stop_updates, name="stop-updates"),
     path("announcements/", views.announcement_list, name="announcements"),
     path("announcements/<int:pk>/", views.announcement_detail, name="announcement"),
     path("announcements/<int:pk>.ics", views.announcement_ical, name="announcement-ical"),

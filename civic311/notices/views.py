@@ -94,6 +94,19 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "notices/unsubscribe.html", {"token": token, "done": True})
 
 
+@csrf_exempt  # RFC 8058 one-click from mail clients, as for subscribers
+@require_http_methods(["GET", "POST"])
+def stop_updates(request: HttpRequest, token: str) -> HttpResponse:
+    """A requester stops the updates about their requests: GET shows a button, POST stops."""
+    if request.method == "GET":
+        return render(request, "notices/stop_updates.html", {"token": token, "done": False})
+    try:
+        subscriptions.stop_requester_updates(token)
+    except BadLink as error:
+        return render(request, "notices/bad_link.html", {"error": str(error)}, status=400)
+    return render(request, "notices/stop_updates.html", {"token": token, "done": True})
+
+
 def announcement_list(request: HttpRequest) -> HttpResponse:
     """Published announcements, optionally for one neighborhood or topic (?neighborhood=
     id, ?topic=code); an unknown filter is a clear 400, not an empty page."""

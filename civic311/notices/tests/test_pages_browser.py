@@ -83,5 +83,9 @@ def test_announcement_pages_are_accessible(live_server: Any, browser: Any, city:
                                              choice=subscriptions.Choice(topics=[item.topic] if item.topic else []))
         page.goto(live_server.url + f"/notices/unsubscribe/{subscriptions.manage_token(subscriber)}/")
         assert_accessible(page)
+        page.goto(live_server.url + f"/notices/stop-updates/{subscriptions.requester_token(1, 'a@example.org')}/")
+        assert_accessible(page)
+        page.goto(live_server.url + "/notices/preferences/forged-token/")
+        assert_accessible(page)
     finally:
         context.close()

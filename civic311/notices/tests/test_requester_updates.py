@@ -4,9 +4,13 @@ updates; nobody hears of internal changes, and nobody sees another person's deta
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import transaction
+from django.test import Client
 
+from civic311.audit.models import AuditEvent
 from civic311.cases.lifecycle import transition
 from civic311.cases.models import ServiceRequest
 from civic311.cases.services import mark_duplicate
@@ -106,3 +110,24 @@ def test_the_message_rolls_back_with_a_failed_change() -> None:
         assert OutboxMessage.objects.count() == 1
         raise RuntimeError("something later in the same change failed")
     assert not OutboxMessage.objects.exists()
+
+
+def test_a_requester_stops_the_updates_with_one_click(settings: Any, mailbox: Mailbox) -> None:
+    settings.NOTICES_SITE_URL = "http://testserver"
+    request = request_in("new", kind=service_type("pothole"))
+    person = reporter(request, email="ana@example.org")
+    transition(request, "acknowledged", actor=staff())
+    deliver_due(seconds=5)
+    [mail] = mailbox.messages
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = mail["List-Unsubscribe"].strip().strip("<>").removeprefix("http://testserver")
+    assert f"http://testserver{url}" in mail.get_content()
+
+    client = Client(enforce_csrf_checks=True)  # a mail client's POST carries no cookie
+    assert client.post(url[:-3] + "xx/").status_code == 400
+    assert client.post(url).status_code == 200
+    person.refresh_from_db()
+    assert person.consent_contact is False
+    assert AuditEvent.objects.filter(action="constituent.consent_withdrawn", object_id=str(person.pk)).exists()
+    transition(request, "assigned", actor=staff())
+    assert OutboxMessage.objects.filter(state="pending").count() == 0

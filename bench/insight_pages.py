@@ -72,6 +72,7 @@ def main() -> None:
         os.environ["DATABASE_URL"] = f"{args.pg_url}/{PG_DB}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "civic311.config.test_settings"
     os.environ["CIVIC311_DEBUG"] = "0"
+    os.environ["CIVIC311_ALLOWED_HOSTS"] = "testserver"
     os.environ.setdefault("CIVIC311_LOG_LEVEL", "WARNING")
     sys.path.insert(0, str(ROOT))
     import django

@@ -103,7 +103,7 @@ class ReportForm(forms.Form):
         label=_("Neighborhood"), queryset=District.objects.filter(layer__is_neighborhoods=True).order_by("name"))
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    language = forms.ChoiceField(label=_("Language"), required=False,
+    language = forms.ChoiceField(label=_("Language of the report"), required=False,
                                  choices=[("en", "English"), ("es", "Español")])
 
     def clean(self) -> dict[str, Any]:

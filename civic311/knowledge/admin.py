@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from . import services
+from . import search, services
 from .models import Article, ArticleVersion, EmergencyCampaign, SynonymSet, Topic, UsageCount
 
 
@@ -58,6 +58,18 @@ class TopicAdmin(admin.ModelAdmin):
 class SynonymSetAdmin(admin.ModelAdmin):
     list_display = ("terms", "language")
     list_filter = ("language",)
+
+    def save_model(self, request: HttpRequest, obj: SynonymSet, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        search.index_changed()
+
+    def delete_model(self, request: HttpRequest, obj: SynonymSet) -> None:
+        super().delete_model(request, obj)
+        search.index_changed()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[SynonymSet]) -> None:
+        super().delete_queryset(request, queryset)
+        search.index_changed()
 
 
 @admin.register(EmergencyCampaign)

@@ -73,17 +73,27 @@ def query_terms(query: str) -> list[str]:
     return terms[:MAX_TERMS]
 
 
+def _generation() -> int:
+    return int(cache.get_or_set(_GENERATION_KEY, 0, None) or 0)
+
+
 def _synonyms(language: str) -> dict[str, set[str]]:
-    groups: dict[str, set[str]] = {}
-    for synonym_set in SynonymSet.objects.filter(language=language):
-        members = set(synonym_set.term_list())
-        for term in members:
-            groups.setdefault(term, set()).update(members - {term})
+    """term → the other terms of its synonym sets (cached until the next change)."""
+    key = f"knowledge:synonyms:{_generation()}:{language}"
+    groups: dict[str, set[str]] | None = cache.get(key)
+    if groups is None:
+        groups = {}
+        for synonym_set in SynonymSet.objects.filter(language=language):
+            members = set(synonym_set.term_list())
+            for term in members:
+                groups.setdefault(term, set()).update(members - {term})
+        cache.set(key, groups, 600)
     return groups
 
 
 def index_changed() -> None:
-    """Called by the services after every article change: the vocabulary is rebuilt."""
+    """Called after every change of an article or a synonym set: the cached vocabulary
+    and synonyms are rebuilt on the next search."""
     try:
         cache.incr(_GENERATION_KEY)
     except ValueError:
@@ -92,8 +102,7 @@ def index_changed() -> None:
 
 def vocabulary(language: str) -> frozenset[str]:
     """Every word of the published articles in `language` (for the typo fallback)."""
-    generation = cache.get_or_set(_GENERATION_KEY, 0, None)
-    key = _VOCABULARY_KEY.format(generation=generation, language=language)
+    key = _VOCABULARY_KEY.format(generation=_generation(), language=language)
     words: frozenset[str] | None = cache.get(key)
     if words is None:
         found: set[str] = set()
@@ -104,6 +113,24 @@ def vocabulary(language: str) -> frozenset[str]:
         words = frozenset(word for word in found if len(word) >= 3 and not word.isdigit())
         cache.set(key, words, 600)
     return words
+
+
+_corrections: dict[tuple[int, str], list[str]] = {}
+
+
+def closest_word(term: str, known: frozenset[str]) -> list[str]:
+    """The indexed word closest to a misspelt `term` (difflib ratio ≥ 0.8), if any.
+
+    Only words of a length that could reach the cutoff are compared, and answers are
+    remembered per vocabulary, so a repeated typo costs a dictionary lookup."""
+    key = (hash(known), term)
+    if key not in _corrections:
+        if len(_corrections) > 5000:
+            _corrections.clear()
+        # ratio = 2·matches / (len(a) + len(b)) ≥ 0.8 needs len(b) within [2/3, 3/2] of len(a).
+        near = [word for word in known if len(term) * 2 / 3 <= len(word) <= len(term) * 3 / 2]
+        _corrections[key] = difflib.get_close_matches(term, near, n=1, cutoff=0.8)
+    return _corrections[key]
 
 
 def expanded_terms(query: str, language: str) -> list[str]:
@@ -118,7 +145,7 @@ def expanded_terms(query: str, language: str) -> list[str]:
     for term in terms:
         candidates = [term, *sorted(synonyms.get(term, ()))]
         if term not in known and len(term) >= 4 and not term.isdigit():
-            candidates += difflib.get_close_matches(term, known, n=1, cutoff=0.8)
+            candidates += closest_word(term, known)
         for candidate in candidates:
             for word in words_of(candidate):
                 if word not in expanded and word not in STOP_WORDS:

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from civic311.catalog.models import ServiceType
 
-from . import services
+from . import search, services
 from .models import Article, SynonymSet, Topic
 
 FAQ_FILE = Path(__file__).resolve().parent / "seed" / "faq.json"
@@ -42,6 +42,7 @@ def load_faq(path: Path = FAQ_FILE) -> SeedResult:
     for language, groups in data["synonyms"].items():
         for terms in groups:
             SynonymSet.objects.get_or_create(language=language, terms=terms)
+    search.index_changed()
     service_types = {service.code: service for service in ServiceType.objects.all()}
     result = SeedResult()
     for entry in data["articles"]:

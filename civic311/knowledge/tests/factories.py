@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.cache import cache
 
-from civic311.knowledge import services
+from civic311.knowledge import search, services
 from civic311.knowledge.models import Article, EmergencyCampaign, SynonymSet, Topic
 
 _ids = count(1)
@@ -30,7 +30,10 @@ def add_topic(name: str, name_es: str = "", order: int = 0) -> Topic:
 
 
 def add_synonyms(terms: str, language: str = "en") -> SynonymSet:
-    return SynonymSet.objects.create(terms=terms, language=language)
+    """As the admin does it: save, then let search rebuild its cached synonyms."""
+    synonym_set = SynonymSet.objects.create(terms=terms, language=language)
+    search.index_changed()
+    return synonym_set
 
 
 def add_campaign(name: str = "Hurricane Ana", **fields: Any) -> EmergencyCampaign:

@@ -59,3 +59,15 @@ def test_an_admin_edit_keeps_a_version_and_audit_event_and_reindexes(city: City)
     client.post(f"/admin/knowledge/article/{article.pk}/delete/", {"post": "yes"})
     assert not Article.objects.filter(pk=article.pk).exists()
     assert search_articles("yard") == []
+
+
+def test_synonyms_added_in_the_admin_apply_to_the_next_search(city: City) -> None:
+    add_article("Missed garbage collection", slug="garbage")
+    assert search_articles("rubbish") == []  # caches the synonyms (none yet)
+    city.admin.is_staff = True
+    city.admin.is_superuser = True
+    city.admin.save()
+    response = logged_in(city.admin).post("/admin/knowledge/synonymset/add/",
+                                          {"language": "en", "terms": "trash, garbage, rubbish"})
+    assert response.status_code == 302
+    assert [hit.slug for hit in search_articles("rubbish")] == ["garbage"]

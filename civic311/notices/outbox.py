@@ -12,7 +12,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from time import monotonic
@@ -154,17 +155,6 @@ def record(message: OutboxMessage, result: Result, *, token: uuid.UUID, now: dat
     """Commit what happened to one message, if this worker still holds its lease.
     Returns False when the lease had been lost (another worker owns the message now)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Do not wait for this commit to reach the disk: if the database server
-            # itself crashed in the next moments, the message would be sent again (at
-            # least once still holds), and every message no longer waits for an fsync.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit = off")
-        return _record(message, result, token=token, now=now)
-
-
-def _record(message: OutboxMessage, result: Result, *, token: uuid.UUID, now: datetime) -> bool:
     owned = OutboxMessage.objects.filter(pk=message.pk, lease_token=token, state=State.SENDING)
     detail = result.detail[:2000]
     if result.outcome is Outcome.SENT:
@@ -203,12 +193,30 @@ def deliver(batch: Claim) -> dict[str, int]:
     def still_owned() -> bool:
         return monotonic() < stop_at
 
-    for channel_name, channel in CHANNELS.items():
-        mine = [m for m in batch.messages if m.channel == channel_name]
-        if mine:
-            channel.send(mine, report, still_owned)
-    release([m for m in batch.messages if m.pk not in reported], token=batch.token)
+    with _commits_without_fsync():
+        for channel_name, channel in CHANNELS.items():
+            mine = [m for m in batch.messages if m.channel == channel_name]
+            if mine:
+                channel.send(mine, report, still_owned)
+        release([m for m in batch.messages if m.pk not in reported], token=batch.token)
     return counts
+
+
+@contextmanager
+def _commits_without_fsync() -> Iterator[None]:
+    """On PostgreSQL, outcomes are committed without waiting for the disk: if the
+    database server itself crashed just after, a message would be sent again (at least
+    once still holds), and no message waits for an fsync in the meantime."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO DEFAULT")
 
 
 def has_claimable(now: datetime | None = None) -> bool:

@@ -87,7 +87,8 @@ def _build(rng: random.Random) -> None:
     now = timezone.now()
     people = Constituent.objects.bulk_create(
         Constituent(name=f"Resident {i}", phone=f"(617) 5{i // 10000:02d}-{i % 10000:04d}",
-                    email=f"resident{i}@example.org") for i in range(20_000))
+                    phone_key=f"6175{i // 10000:02d}{i % 10000:04d}", email=f"resident{i}@example.org")
+        for i in range(20_000))
     channels = list(Channel.objects.filter(code__in=["phone", "email", "walk_in", "chat"]))
     new = Status.objects.get(code="new")
     requests = ServiceRequest.objects.bulk_create(

@@ -1,5 +1,8 @@
 """People and their interactions with the city. Personal data lives here and only here."""
 
+import re
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -7,11 +10,24 @@ from django.utils.translation import gettext_lazy as _
 from civic311.cases.models import ServiceRequest
 from civic311.catalog.models import Channel
 
+_NOT_DIGIT = re.compile(r"\D")
+
+
+def phone_key(phone: str) -> str:
+    """The digits of a phone number, without the North American country code "1": what a
+    number is searched by, however it was typed. "+1 (617) 555-0142" → "6175550142"."""
+    digits = _NOT_DIGIT.sub("", phone)
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    return digits[:15]
+
 
 class Constituent(models.Model):
     name = models.CharField(max_length=200, blank=True)
     email = models.EmailField(blank=True, db_index=True)
     phone = models.CharField(max_length=30, blank=True, db_index=True)
+    # phone_key(phone), kept by save(): an indexed exact lookup for a number typed in full.
+    phone_key = models.CharField(max_length=15, blank=True, db_index=True, editable=False)
     # Identifiers a client application sends with a report (Open311 device_id, account_id).
     device_id = models.CharField(max_length=100, blank=True)
     account_id = models.CharField(max_length=100, blank=True)
@@ -27,6 +43,13 @@ class Constituent(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.email or self.phone or f"Constituent {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.phone_key = phone_key(self.phone)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "phone" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "phone_key"}
+        super().save(*args, **kwargs)
 
 
 class RequestParty(models.Model):

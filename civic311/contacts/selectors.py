@@ -16,10 +16,11 @@ from django.db.models.functions import Coalesce, ExtractHour
 from civic311.cases.sla import city_zone
 from civic311.catalog.models import ServiceType
 
-from .models import Constituent, Contact, RequestParty
+from .models import Constituent, Contact, RequestParty, phone_key
 
 MAX_QUERY = 100
 _DIGITS = re.compile(r"\d")
+_PHONE_TEXT = re.compile(r"[\d\s+().\-/x]+", re.IGNORECASE)
 
 
 def desk_setting(name: str, default: float) -> float:
@@ -29,33 +30,29 @@ def desk_setting(name: str, default: float) -> float:
 
 def find_constituents(query: str, *, limit: int = 10) -> Sequence[Constituent]:
     """Constituents whose phone, e-mail or name matches `query`, with their numbers of
-    contacts and requests (one query). A query of 4+ digits is a phone number whatever
-    its punctuation."""
+    contacts and requests (one query). A query of digits and phone punctuation only is a
+    phone number: typed in full (10+ digits) it is one indexed lookup of `phone_key`;
+    shorter, any stored number containing those digits matches."""
     query = query.strip()[:MAX_QUERY]
     if len(query) < 2:
         return []
     digits = "".join(_DIGITS.findall(query))
-    match = Q(name__icontains=query) | Q(email__icontains=query) | Q(phone__icontains=query)
-    if len(digits) >= 4:
-        # Phones are stored as typed; the last digits, searched in any punctuation, find them.
-        tail = digits[-4:]
-        match |= Q(phone__icontains=tail)
+    if len(digits) >= 4 and _PHONE_TEXT.fullmatch(query):
+        key = phone_key(query)
+        match = Q(phone_key=key) if len(key) >= 10 else Q(phone_key__contains=digits)
+    else:
+        match = Q(name__icontains=query) | Q(email__icontains=query) | Q(phone__icontains=query)
     # Counted by correlated subqueries (one index probe per listed caller), not by joining
     # every contact and request of every match and grouping them.
     contacts = (Contact.objects.filter(constituent_id=OuterRef("pk")).order_by()
                 .values("constituent_id").annotate(n=Count("id")).values("n"))
     requests = (RequestParty.objects.filter(constituent_id=OuterRef("pk")).order_by()
                 .values("constituent_id").annotate(n=Count("id")).values("n"))
-    rows = (
+    return list(
         Constituent.objects.filter(match)
         .annotate(contact_count=Coalesce(Subquery(contacts), 0), request_count=Coalesce(Subquery(requests), 0))
-        .order_by("name", "id")[: limit * 3]
+        .order_by("name", "id")[:limit]
     )
-    found = list(rows)
-    if len(digits) >= 4:
-        found = [c for c in found if digits in "".join(_DIGITS.findall(c.phone))
-                 or query.casefold() in f"{c.name} {c.email}".casefold()]
-    return found[:limit]
 
 
 @dataclass(frozen=True)

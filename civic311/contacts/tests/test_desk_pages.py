@@ -199,12 +199,30 @@ def test_the_caller_is_found_by_phone_in_any_punctuation_email_or_name(city: Cit
     caller("Someone Else", phone="555 9999", email="else@example.org")
     contact = new_contact(city)
     client = logged_in(city.agent)
-    for query in ["617-555-0142", "6175550142", "ROSA@example", "parks"]:
+    for query in ["617-555-0142", "6175550142", "+1 617 555 0142", "555-0142", "0142", "ROSA@example", "parks"]:
         body = htmx(client, "get", url("find-caller", contact), {"q": query}).content.decode()
         assert "1 caller found" in body, query
         assert f'caller/{rosa.pk}/' in body
     nobody = htmx(client, "get", url("find-caller", contact), {"q": "nobody-at-all"})
     assert "0 callers found" in nobody.content.decode()
+
+
+def test_phone_keys_ignore_punctuation_and_the_country_code() -> None:
+    from civic311.contacts.models import phone_key
+
+    assert phone_key("+1 (617) 555-0142") == "6175550142"
+    assert phone_key("617.555.0142 ext 9") == "61755501429"
+    assert phone_key("+44 20 7946 0958") == "442079460958"
+    assert phone_key("") == ""
+
+
+def test_a_callers_phone_key_follows_their_phone(city: City) -> None:
+    rosa = caller()
+    assert rosa.phone_key == "6175550142"
+    rosa.phone = "857-555-0199"
+    rosa.save(update_fields=["phone"])
+    rosa.refresh_from_db()
+    assert rosa.phone_key == "8575550199"
 
 
 def test_using_a_found_caller_shows_their_history(city: City) -> None:

@@ -2,18 +2,22 @@
 
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
+# Names are stored as written here; marked for the catalogs so that pages show a seeded
+# status in the reader's language (a city's own statuses are shown as named).
 STATUSES = [
-    ("new", "New", "open"),
-    ("acknowledged", "Acknowledged", "open"),
-    ("assigned", "Assigned", "open"),
-    ("in_progress", "In progress", "open"),
-    ("on_hold", "On hold", "open"),
-    ("reopened", "Reopened", "open"),
-    ("transferred", "Transferred", "open"),
-    ("resolved", "Resolved", "closed"),
-    ("closed", "Closed", "closed"),
-    ("duplicate", "Duplicate", "closed"),
-    ("cancelled", "Cancelled", "closed"),
+    ("new", gettext_noop("New"), "open"),
+    ("acknowledged", gettext_noop("Acknowledged"), "open"),
+    ("assigned", gettext_noop("Assigned"), "open"),
+    ("in_progress", gettext_noop("In progress"), "open"),
+    ("on_hold", gettext_noop("On hold"), "open"),
+    ("reopened", gettext_noop("Reopened"), "open"),
+    ("transferred", gettext_noop("Transferred"), "open"),
+    ("resolved", gettext_noop("Resolved"), "closed"),
+    ("closed", gettext_noop("Closed"), "closed"),
+    ("duplicate", gettext_noop("Duplicate"), "closed"),
+    ("cancelled", gettext_noop("Cancelled"), "closed"),
 ]
 # Statuses that stop the SLA clock (waiting on the resident or another party).
 PAUSING = frozenset({"on_hold"})

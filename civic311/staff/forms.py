@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civic311.cases.models import ServiceRequest, Status
 from civic311.catalog.models import Department, Queue, ServiceType
@@ -27,7 +28,8 @@ SORT_CHOICES = [
     ("due", _("Due soonest")),
     ("updated", _("Recently updated")),
 ]
-STATE_CHOICES = [("open", _("Open")), ("closed", _("Closed")), ("all", _("Open and closed"))]
+STATE_CHOICES = [("open", pgettext_lazy("cases", "Open")), ("closed", pgettext_lazy("cases", "Closed")),
+                 ("all", _("Open and closed"))]
 AGE_CHOICES = [
     ("", _("Any age")), ("1", _("Older than 1 day")), ("3", _("Older than 3 days")),
     ("7", _("Older than a week")), ("30", _("Older than 30 days")), ("90", _("Older than 90 days")),

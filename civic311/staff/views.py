@@ -428,7 +428,7 @@ def _transition(request: HttpRequest, case: ServiceRequest) -> Outcome:
     except lifecycle.InvalidTransition as invalid:
         form.add_error("to_status", str(invalid))
         return Outcome(error=str(invalid), form_name="transition", form=form)
-    name = dict(statuses)[form.cleaned_data["to_status"]]
+    name = _(dict(statuses)[form.cleaned_data["to_status"]])  # a seeded name is in the catalog
     return Outcome(done=_("Status changed to %(status)s.") % {"status": name})
 
 

@@ -30,7 +30,7 @@ def test_the_switch_in_the_header_turns_the_staff_pages_to_spanish(city: City) -
     page = client.get("/staff/queue/").content.decode()
     assert '<html lang="es">' in page
     for text in ("Saltar al contenido principal", "Filtrar los casos", "Aplicar filtros", "Cerrar sesión",
-                 "Atajos de teclado", 'lang="en">English</button>'):
+                 "Atajos de teclado", 'lang="en">English</button>', '<option value="closed">Cerrados</option>'):
         assert text in page
 
 
@@ -42,7 +42,8 @@ def test_the_case_page_and_its_messages_in_spanish(city: City) -> None:
     page = client.get(f"/staff/requests/{new.public_id}/").content.decode()
     for text in ("Detalles", "Historial", "Posibles duplicados", "encontrado al recibir este caso",
                  "Marcar como duplicado", "No es un duplicado", "Transferir a otro departamento",
-                 "(la del departamento por defecto)", "SLA: en plazo"):
+                 "(la del departamento por defecto)", "SLA: en plazo", '<span class="badge status-new">Nuevo</span>',
+                 '<option value="in_progress">En curso</option>'):
         assert text in page, text
     answer = client.post(f"/staff/requests/{new.public_id}/not-duplicate/", {"candidate": "NOPE"}, headers=HTMX)
     assert answer.status_code == 422
@@ -59,3 +60,10 @@ def test_a_refusal_in_spanish(city: City) -> None:
     page = in_spanish(city, "agent").get("/staff/sla/")
     assert page.status_code == 403
     assert "La página de SLA es para supervisores y administradores." in page.content.decode()
+
+
+def test_a_status_change_is_announced_in_spanish(city: City) -> None:
+    add_case(city.pothole, public_id="PWD-1")
+    answer = in_spanish(city, "worker").post("/staff/requests/PWD-1/transition/", {"to_status": "on_hold"},
+                                             headers=HTMX)
+    assert "Estado cambiado a En espera." in answer.content.decode()

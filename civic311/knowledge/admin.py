@@ -3,15 +3,21 @@ audit event, search index)."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import search, services
 from .models import Article, ArticleVersion, EmergencyCampaign, SynonymSet, Topic, UsageCount
+
+if TYPE_CHECKING:  # a development-only package
+    from django_stubs_ext import StrOrPromise
 
 
 class ArticleVersionInline(admin.TabularInline):
@@ -26,11 +32,29 @@ class ArticleVersionInline(admin.TabularInline):
         return False
 
 
+class ReviewFilter(admin.SimpleListFilter):
+    """Articles whose owner must check them: past their review date, or due within 30 days."""
+
+    title = _("review")
+    parameter_name = "review"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
+        return [("overdue", _("overdue")), ("soon", _("due within 30 days"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Article]) -> QuerySet[Article]:
+        today = timezone.localdate()
+        if self.value() == "overdue":
+            return queryset.filter(review_date__lt=today)
+        if self.value() == "soon":
+            return queryset.filter(review_date__gte=today, review_date__lte=today + timedelta(days=30))
+        return queryset
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     list_display = ("title", "language", "audience", "topic", "owner_department", "review_date", "published",
                     "version")
-    list_filter = ("language", "audience", "published", "topic", "owner_department")
+    list_filter = (ReviewFilter, "language", "audience", "published", "topic", "owner_department")
     search_fields = ("title", "keywords", "slug", "translation_key")
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("service_types",)

@@ -71,3 +71,22 @@ def test_synonyms_added_in_the_admin_apply_to_the_next_search(city: City) -> Non
                                           {"language": "en", "terms": "trash, garbage, rubbish"})
     assert response.status_code == 302
     assert [hit.slug for hit in search_articles("rubbish")] == ["garbage"]
+
+
+def test_admin_lists_articles_overdue_for_review(city: City) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    add_article("Old leaf rules", review_date=today - timedelta(days=1))
+    add_article("Fresh snow rules", review_date=today + timedelta(days=10))
+    add_article("Evergreen answer", review_date=today + timedelta(days=300))
+    city.admin.is_staff = True
+    city.admin.is_superuser = True
+    city.admin.save()
+    client = logged_in(city.admin)
+    overdue = client.get("/admin/knowledge/article/", {"review": "overdue"}).content.decode()
+    soon = client.get("/admin/knowledge/article/", {"review": "soon"}).content.decode()
+    assert "Old leaf rules" in overdue and "Fresh snow rules" not in overdue and "Evergreen" not in overdue
+    assert "Fresh snow rules" in soon and "Old leaf rules" not in soon and "Evergreen" not in soon

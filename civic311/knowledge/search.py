@@ -177,6 +177,7 @@ def search_articles(
     article (staff see the public ones too). At most `limit` hits; [] for a blank query.
     """
     limit = max(0, min(limit, 50))
+    language = (language or "en").split("-")[0].lower()  # "es-MX" searches the Spanish articles
     terms = expanded_terms(query, language)
     if not terms or limit == 0:
         return []

@@ -65,6 +65,7 @@ def test_each_language_searches_its_own_articles() -> None:
                 key="pothole", slug="pothole-es")
     assert slugs("baches en la calle", language="es") == ["pothole-es"]
     assert slugs("bache", language="en") == []
+    assert slugs("bache", language="es-MX") == ["pothole-es"]
 
 
 def test_unpublishing_removes_an_article_and_editing_reindexes_it() -> None:

@@ -431,6 +431,9 @@ def test_the_desk_speaks_spanish(city: City) -> None:
     body = client.get(url("contact", contact), HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert 'lang="es"' in body
     assert "Tomar una solicitud" in body and "Cerrar el contacto" in body
+    prompt = client.post(url("save", contact), {"notes": "sale humo del sótano"}, HTTP_HX_REQUEST="true",
+                         HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Posible emergencia: transfiera al 911" in prompt and "Transferir al 911 ahora" in prompt
 
 
 # ---------------------------------------------------------------- with the city's knowledge and addresses

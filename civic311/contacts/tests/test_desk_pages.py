@@ -157,6 +157,14 @@ def test_typed_emergency_words_raise_the_911_prompt_once(city: City) -> None:
     assert AuditEvent.objects.filter(action="contact.emergency_indicator").count() == 2
 
 
+def test_emergency_words_seen_before_the_browser_closed_are_shown_on_resume(city: City) -> None:
+    contact = new_contact(city)
+    client = logged_in(city.agent)
+    htmx(client, "post", url("save", contact), {"notes": "he has a knife"})
+    page = client.get(url("contact", contact)).content.decode()
+    assert "Emergency words seen on this contact: knife." in page
+
+
 def test_an_emergency_word_deactivated_by_the_city_no_longer_prompts(city: City) -> None:
     from civic311.contacts.models import EmergencyTerm
 

@@ -175,6 +175,10 @@ def _caller_context(contact: Contact, form: ConstituentForm | None = None) -> di
         initial: dict[str, Any] = {"preferred_language": get_language() or "en"}
         if constituent is not None:
             initial = {k: getattr(constituent, k) for k in ConstituentForm.base_fields}
+        typed = contact.draft.get("caller")
+        if isinstance(typed, dict):
+            # Details typed but not yet saved when the browser closed.
+            initial.update({k: v for k, v in typed.items() if k in ConstituentForm.base_fields})
         form = ConstituentForm(initial=initial, auto_id="caller_%s")
     return {"contact": contact, "caller": constituent, "caller_form": form,
             "history": selectors.caller_history(constituent) if constituent is not None else None}
@@ -223,6 +227,17 @@ def _draft_from(request: HttpRequest) -> dict[str, Any]:
     return draft
 
 
+CALLER_DRAFT_LIMITS = {"name": 200, "phone": 30, "email": 254, "preferred_language": 10}
+
+
+def _caller_draft_from(request: HttpRequest) -> dict[str, Any]:
+    """The caller's details as typed, before "Save" (kept so a closed browser loses nothing)."""
+    post = request.POST
+    typed: dict[str, Any] = {key: post.get(key, "")[:limit] for key, limit in CALLER_DRAFT_LIMITS.items()}
+    typed.update({key: post.get(key) == "on" for key in ("consent_contact", "consent_updates")})
+    return typed
+
+
 def _duplicates(contact: Contact) -> list[DuplicateSuggestion]:
     service_type = _draft_service(contact)
     form = RequestForm({k: contact.draft.get(k, "") for k in ("lat", "long")})
@@ -245,12 +260,16 @@ def save(request: HttpRequest, contact: Contact) -> HttpResponse:
     if not notes.is_valid():
         return page(request, "contacts/_problem.html", {"problems": _form_problems(notes)}, status=422)
     has_request = "description" in request.POST or "service_type" in request.POST
+    draft: dict[str, Any] | None = None
+    if has_request:
+        draft = {**contact.draft, **_draft_from(request)}
+    elif request.POST.get("caller_draft"):
+        draft = {**contact.draft, "caller": _caller_draft_from(request)}
     try:
         new = services.save_progress(
             contact=contact, agent=_user(request),
             notes=notes.cleaned_data["notes"] if "notes" in request.POST else None,
-            reason=notes.cleaned_data["reason"] or None,
-            draft={**contact.draft, **_draft_from(request)} if has_request else None,
+            reason=notes.cleaned_data["reason"] or None, draft=draft,
         )
     except services.DeskRefused as refused:
         return _problem(request, str(refused), status=409)
@@ -295,6 +314,9 @@ def save_caller(request: HttpRequest, contact: Contact) -> HttpResponse:
     existing = None if request.POST.get("as_new") else contact.constituent
     try:
         services.save_constituent(agent=_user(request), constituent=existing, contact=contact, **form.cleaned_data)
+        if "caller" in contact.draft:
+            services.save_progress(contact=contact, agent=_user(request),
+                                   draft={k: v for k, v in contact.draft.items() if k != "caller"})
     except services.DeskRefused as refused:
         form.add_error(None, str(refused))
         return page(request, "contacts/_caller.html", _caller_context(contact, form), status=422)

@@ -154,3 +154,17 @@ def test_emergency_words_raise_the_911_prompt_and_the_transfer_is_logged(live_se
     assert (contact.outcome, contact.reason) == (Contact.Outcome.REFERRED_911, Contact.Reason.EMERGENCY)
     assert "humo" in contact.notes
     assert AuditEvent.objects.get(action="contact.referred_to_911").changes["phrases"] == ["humo"]
+
+
+def test_a_new_callers_details_are_kept_before_they_are_saved(live_server, page) -> None:
+    seed_desk()
+    build_city()
+    log_in(page, live_server.url, "agent")
+    start_phone_contact(page, live_server.url)
+    with saved(page, "Luis%20Ortega"):
+        page.get_by_label("Name", exact=True).fill("Luis Ortega")
+    page.reload()
+    assert page.get_by_label("Name", exact=True).input_value() == "Luis Ortega"
+    page.get_by_role("button", name="Save new caller").click()
+    page.get_by_text("Caller: Luis Ortega").wait_for()
+    assert Contact.objects.get().constituent is not None

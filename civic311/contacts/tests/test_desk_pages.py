@@ -542,3 +542,21 @@ def test_the_contact_page_and_caller_search_do_not_grow_with_history(city: City)
     after = (_queries(client, url("contact", contact)), _queries(client, url("find-caller", contact), {"q": "rosa"}),
              _queries(client, reverse("contacts:desk")))
     assert after == before
+
+
+def test_a_callers_details_typed_but_not_saved_survive_a_closed_browser(city: City) -> None:
+    contact = new_contact(city)
+    client = logged_in(city.agent)
+    response = htmx(client, "post", url("save", contact), {
+        "caller_draft": "1", "name": "Luis Ortega", "phone": "617 555 0100", "email": "",
+        "preferred_language": "es", "consent_contact": "on"})
+    assert response.status_code == 200
+    assert not Constituent.objects.exists()
+    page = client.get(url("contact", contact)).content.decode()
+    assert 'value="Luis Ortega"' in page and 'value="617 555 0100"' in page
+    assert re.search(r'<input type="checkbox" name="consent_contact" id="caller_consent_contact" checked>', page)
+    # Once saved, the typed copy is dropped: the caller's record is what the form shows.
+    htmx(client, "post", url("save-caller", contact), {
+        "name": "Luis Ortega", "phone": "617 555 0100", "preferred_language": "es", "consent_contact": "on"})
+    contact.refresh_from_db()
+    assert "caller" not in contact.draft and contact.constituent is not None

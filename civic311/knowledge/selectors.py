@@ -4,11 +4,12 @@ with its translations, the active emergency campaign (cached briefly)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.core.cache import cache
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Sum
 
-from .models import Article, EmergencyCampaign, Topic
+from .models import Article, EmergencyCampaign, Topic, UsageCount
 
 # Activation clears the cache where it happens; other processes see it within this time.
 CAMPAIGN_CACHE_SECONDS = 30
@@ -78,3 +79,10 @@ def pinned_articles(campaign: EmergencyCampaign | None, language: str) -> list[A
     if campaign is None:
         return []
     return [article for article in campaign.pinned_articles.all() if article.language == language]
+
+
+def usage_since(day: date) -> dict[tuple[str, str], int]:
+    """Views, searches and article reads since `day` (inclusive), per (channel, event)."""
+    rows = (UsageCount.objects.filter(day__gte=day).values("channel", "event")
+            .annotate(total=Sum("count")).order_by())
+    return {(row["channel"], row["event"]): row["total"] for row in rows}

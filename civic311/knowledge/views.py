@@ -11,7 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -153,9 +153,21 @@ def emergency(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     if not services.can_run_campaigns(request.user):
         return render(request, "knowledge/forbidden.html", {"staff_role": profile_of(request.user)}, status=403)
-    campaigns = EmergencyCampaign.objects.select_related("activated_by", "deactivated_by").order_by("-active", "name")
+    campaigns = list(EmergencyCampaign.objects.order_by("-active", "name"))
+    active = next((campaign for campaign in campaigns if campaign.active and campaign.activated_at), None)
+    usage = None
+    if active is not None and active.activated_at is not None:
+        counted = selectors.usage_since(timezone.localdate(active.activated_at))
+        usage = {
+            "since": active.activated_at,
+            "widget_views": counted.get((UsageCount.Channel.WIDGET, UsageCount.Event.VIEW), 0),
+            "page_views": counted.get((UsageCount.Channel.PAGES, UsageCount.Event.ARTICLE), 0)
+            + counted.get((UsageCount.Channel.WIDGET, UsageCount.Event.ARTICLE), 0),
+            "searches": counted.get((UsageCount.Channel.PAGES, UsageCount.Event.SEARCH), 0)
+            + counted.get((UsageCount.Channel.WIDGET, UsageCount.Event.SEARCH), 0),
+        }
     return render(request, "knowledge/emergency.html", {
-        "campaigns": campaigns, "form": CampaignForm(), "staff_role": profile_of(request.user),
+        "campaigns": campaigns, "form": CampaignForm(), "staff_role": profile_of(request.user), "usage": usage,
     })
 
 

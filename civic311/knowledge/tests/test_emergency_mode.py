@@ -126,3 +126,19 @@ def test_desk_banner_shows_the_approved_script_only_while_active(city: City, rf:
         html = render_to_string("knowledge/_desk_banner.html", emergency_campaign(rf.get("/desk/")))
     assert "Approved script" in html
     assert "Ask whether the caller is safe right now." in html
+
+
+def test_emergency_page_counts_use_of_the_answers_since_activation(city: City) -> None:
+    add_article("Where are the shelters?", slug="shelters")
+    campaign = add_campaign("Hurricane Ana")
+    services.activate_campaign(campaign=campaign, actor=city.supervisor)
+    public = Client()
+    for _ in range(3):
+        public.get("/knowledge/widget/")
+    public.get("/knowledge/widget/", {"q": "shelters"})
+    public.get("/knowledge/search/", {"q": "shelters"})
+    public.get("/knowledge/a/shelters/")
+    page = logged_in(city.supervisor).get("/knowledge/staff/emergency/").content.decode()
+    assert "<dt>Widget opened</dt><dd>3</dd>" in page
+    assert "<dt>Searches (pages and widget)</dt><dd>2</dd>" in page
+    assert "<dt>Articles read (pages and widget)</dt><dd>1</dd>" in page

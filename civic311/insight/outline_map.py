@@ -37,11 +37,11 @@ def outline_map(areas: Sequence[tuple[str, dict[str, Any], bool]], *, width: int
     points = [p for _, g, _ in areas for ring in _rings(g) for p in ring]
     if not points:
         return OutlineMap(width=width, height=width // 2, shapes=[])
-    lons = [p[0] for p in points]
-    lats = [p[1] for p in points]
-    scale_x = math.cos(math.radians((min(lats) + max(lats)) / 2))
-    span_x = max((max(lons) - min(lons)) * scale_x, 1e-9)
-    span_y = max(max(lats) - min(lats), 1e-9)
+    west, east = min(p[0] for p in points), max(p[0] for p in points)
+    south, north = min(p[1] for p in points), max(p[1] for p in points)
+    scale_x = math.cos(math.radians((south + north) / 2))
+    span_x = max((east - west) * scale_x, 1e-9)
+    span_y = max(north - south, 1e-9)
     pad = 4
     k = (width - 2 * pad) / span_x
     height = int(span_y * k) + 2 * pad
@@ -49,8 +49,11 @@ def outline_map(areas: Sequence[tuple[str, dict[str, Any], bool]], *, width: int
     for name, geometry, highlighted in areas:
         parts = []
         for ring in _rings(geometry):
-            coords = [f"{pad + (lon - min(lons)) * scale_x * k:.1f},{pad + (max(lats) - lat) * k:.1f}"
-                      for lon, lat, *_ in ring]
+            coords: list[str] = []
+            for lon, lat, *_ in ring:
+                point = f"{pad + (lon - west) * scale_x * k:.1f},{pad + (north - lat) * k:.1f}"
+                if not coords or coords[-1] != point:  # detail finer than a tenth of a pixel is dropped
+                    coords.append(point)
             if coords:
                 parts.append("M" + " L".join(coords) + " Z")
         shapes.append(Shape(path=" ".join(parts), highlighted=highlighted, name=name))

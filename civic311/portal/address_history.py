@@ -35,4 +35,5 @@ def learn_new_request(sender: type[ServiceRequest], instance: ServiceRequest, cr
     if not created or not instance.address or instance.lat is None or instance.long is None:
         return
     sighting = AddressSighting(address=instance.address, lat=instance.lat, long=instance.long)
-    transaction.on_commit(lambda: record_address(sighting))
+    # robust: a failure here is logged and never breaks the submission that committed.
+    transaction.on_commit(lambda: record_address(sighting), robust=True)

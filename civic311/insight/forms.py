@@ -26,7 +26,8 @@ class TrendsForm(forms.Form):
     layer = forms.ModelChoiceField(label=_("Areas"), required=False, empty_label=None,
                                    queryset=DistrictLayer.objects.order_by("-is_neighborhoods", "name"))
     districts = forms.ModelMultipleChoiceField(
-        label=_("Areas to compare"), queryset=District.objects.select_related("layer").order_by("layer", "name"),
+        label=_("Areas to compare"),
+        queryset=District.objects.select_related("layer").defer("geometry").order_by("layer", "name"),
         required=False, help_text=_("None chosen: the whole city."))
     types = forms.ModelMultipleChoiceField(
         label=_("Service types"), queryset=ServiceType.objects.order_by("name"), required=False,
@@ -100,7 +101,8 @@ class ReportForm(forms.Form):
     """The neighborhood report's choices (GET)."""
 
     neighborhood = forms.ModelChoiceField(
-        label=_("Neighborhood"), queryset=District.objects.filter(layer__is_neighborhoods=True).order_by("name"))
+        label=_("Neighborhood"),
+        queryset=District.objects.filter(layer__is_neighborhoods=True).defer("geometry").order_by("name"))
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     language = forms.ChoiceField(label=_("Language of the report"), required=False,

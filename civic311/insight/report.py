@@ -16,7 +16,7 @@ from civic311.cases.models import ServiceRequest
 from civic311.catalog.models import ServiceType
 from civic311.places.models import District
 
-from . import selectors
+from . import map_shapes, selectors
 from .models import Alert
 from .outline_map import OutlineMap, outline_map
 from .selectors import Totals
@@ -94,8 +94,9 @@ def build(district: District, start: date, end: date) -> NeighborhoodReport:
         key=lambda o: -o.count)[:TOP_ISSUES]
     alerts = list(Alert.objects.filter(Q(state=Alert.State.OPEN) | Q(state=Alert.State.ACKNOWLEDGED),
                                        districts=district).select_related("service_type").order_by("-last_detected_on"))
-    neighbors = District.objects.filter(layer_id=district.layer_id).values_list("pk", "name", "geometry")
-    shapes = outline_map([(name, geometry, pk == district.pk) for pk, name, geometry in neighbors])
+    geometries = map_shapes.layer_shapes(district.layer)
+    names = District.objects.filter(layer_id=district.layer_id).values_list("pk", "name")
+    shapes = outline_map([(name, geometries[pk], pk == district.pk) for pk, name in names if pk in geometries])
     return NeighborhoodReport(
         district=district, start=start, end=end, generated_at=now, total=summed(mine), total_earlier=summed(before),
         city=summed(city), issues=issues, open_issues=open_issues, open_total=sum(len(d) for d in ages.values()),

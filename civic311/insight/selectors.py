@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import F, QuerySet, Sum
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models import QuerySet, Sum
 
 from civic311.places.models import District, DistrictLayer
 
@@ -133,35 +132,26 @@ def totals(*, start: date, end: date, type_ids: Sequence[int] = (),
 
 def series(*, start: date, end: date, granularity: Granularity, type_ids: Sequence[int] = (),
            district_ids: Sequence[int] | None = None) -> list[tuple[date, Totals]]:
-    """Totals per period (every period present, zeros included), in one query."""
-    rows: Any = _with_period(_rows(start=start, end=end, type_ids=type_ids, district_ids=district_ids), granularity)
+    """Totals per period (every period present, zeros included), in one query. The database
+    sums per day; days are gathered into weeks or months here (a few hundred rows), which
+    is faster and more portable than truncating dates in SQL."""
+    rows = _rows(start=start, end=end, type_ids=type_ids, district_ids=district_ids)
     found: dict[date, Totals] = {}
-    for values in rows.values("period").annotate(**_SUMS).order_by("period"):
-        found[_as_date(values["period"])] = _totals(values)
+    for values in rows.values("day").annotate(**_SUMS).order_by("day"):
+        found.setdefault(period_start(values["day"], granularity), Totals()).add(_totals(values))
     return [(p, found.get(p, Totals())) for p in periods(start, end, granularity)]
 
 
 def series_by_district(*, start: date, end: date, granularity: Granularity, district_ids: Sequence[int],
                        type_ids: Sequence[int] = ()) -> dict[int, list[tuple[date, Totals]]]:
     """`series` of each district, all in one query."""
-    rows: Any = _with_period(_rows(start=start, end=end, type_ids=type_ids, district_ids=district_ids), granularity)
+    rows = _rows(start=start, end=end, type_ids=type_ids, district_ids=district_ids)
     found: dict[tuple[int, date], Totals] = {}
-    for values in rows.values("district_id", "period").annotate(**_SUMS).order_by("district_id", "period"):
-        found[(values["district_id"], _as_date(values["period"]))] = _totals(values)
+    for values in rows.values("district_id", "day").annotate(**_SUMS).order_by("district_id", "day"):
+        key = (values["district_id"], period_start(values["day"], granularity))
+        found.setdefault(key, Totals()).add(_totals(values))
     all_periods = periods(start, end, granularity)
     return {d: [(p, found.get((d, p), Totals())) for p in all_periods] for d in district_ids}
-
-
-def _with_period(rows: QuerySet[DailyCount], granularity: Granularity) -> QuerySet[DailyCount]:
-    if granularity == Granularity.WEEK:
-        return rows.annotate(period=TruncWeek("day"))
-    if granularity == Granularity.MONTH:
-        return rows.annotate(period=TruncMonth("day"))
-    return rows.annotate(period=F("day"))
-
-
-def _as_date(value: date | datetime) -> date:
-    return value.date() if isinstance(value, datetime) else value
 
 
 def by_district(*, layer: DistrictLayer, start: date, end: date, type_ids: Sequence[int] = ()) -> dict[int, Totals]:

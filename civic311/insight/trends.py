@@ -110,7 +110,8 @@ def build(choice: Choice) -> Trends:
     """Everything the page shows for the choice, in a fixed number of queries."""
     earlier_start, earlier_end = selectors.year_earlier(choice.start), selectors.year_earlier(choice.end)
     types = choice.type_ids
-    layer_districts = list(District.objects.filter(layer=choice.layer).order_by("name")) if choice.layer else []
+    layer_districts = (list(District.objects.filter(layer=choice.layer).defer("geometry").order_by("name"))
+                       if choice.layer else [])
     city_population = selectors.population_of(layer_districts)
     selection_population = selectors.population_of(choice.districts) if choice.districts else city_population
     per_thousand = selection_population is not None and city_population is not None

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from civic311.cases.models import ServiceRequest
 from civic311.staff.views import page, staff_required
 
-from . import alerts, pdf, report, rollups, selectors, trends, troubled
+from . import alerts, map_shapes, pdf, report, rollups, selectors, trends, troubled
 from .forms import AlertActionForm, AlertFilterForm, HotSpotForm, ReportForm, TrendsForm
 from .models import Alert
 
@@ -42,10 +42,13 @@ def _choice(form: TrendsForm) -> trends.Choice:
 
 
 def _map_features(figures: trends.Trends) -> dict[str, Any]:
-    features = []
+    features: list[dict[str, Any]] = []
+    if figures.choice.layer is None:
+        return {"type": "FeatureCollection", "features": features}
+    shapes = map_shapes.layer_shapes(figures.choice.layer)
     for area in figures.areas:
         value = "—" if area.value is None else (f"{area.value:,.1f}" if figures.per_thousand else f"{area.value:,.0f}")
-        features.append({"type": "Feature", "geometry": area.district.geometry,
+        features.append({"type": "Feature", "geometry": shapes.get(area.district.pk),
                          "properties": {"name": area.district.name, "color": area.color, "value": value}})
     return {"type": "FeatureCollection", "features": features}
 

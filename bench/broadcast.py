@@ -163,6 +163,9 @@ def main() -> int:
                 states=dict(OutboxMessage.objects.filter(reference=reference)
                             .values_list("state").annotate(n=Count("id")).values_list("state", "n")),
             ))
+            last = results[-1]
+            _log(f"{run}: {last.messages:,} delivered in {last.deliver_s:.1f} s ({last.rate:,.0f}/s), "
+                 f"lost {last.lost}, raw resends {last.resends}; load average {os.getloadavg()[0]:.2f}")
         unknown = len([mid for mid in mailbox.ids if not mid.startswith("<floor-")]) - sum(
             r.distinct for r in results)
 

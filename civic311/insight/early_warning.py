@@ -130,19 +130,26 @@ def _record(*, kind: str, service_type: ServiceType, district_ids: list[int], da
     return alert, True
 
 
-def run_for_type(service_type: ServiceType, day: date, *, seed: int | None = None) -> EarlyWarningRun:
+def _neighborhoods() -> list[District]:
+    layer = DistrictLayer.objects.filter(is_neighborhoods=True).first()
+    return list(District.objects.filter(layer=layer).defer("geometry").order_by("pk")) if layer else []
+
+
+def run_for_type(service_type: ServiceType, day: date, *, seed: int | None = None,
+                 districts: list[District] | None = None, counts: np.ndarray | None = None) -> EarlyWarningRun:
     """One morning's analysis of one type for `day` (idempotent: a rerun updates the same
-    run and the same alerts)."""
+    run and the same alerts). `districts` (the neighborhoods by id) and `counts` (their
+    365 days of counts of this type) are loaded when not given."""
     started, clock = timezone.now(), time.perf_counter()
     config = configured(service_type)
-    layer = DistrictLayer.objects.filter(is_neighborhoods=True).first()
-    districts = list(District.objects.filter(layer=layer).order_by("pk")) if layer else []
+    districts = _neighborhoods() if districts is None else districts
     summary: dict[str, Any] = {"alerts": []}
     cases = 0
     with transaction.atomic():
         if len(districts) >= 2:
-            counts = neighborhood_counts(service_type_id=service_type.pk, day=day, days=STUDY_DAYS,
-                                         districts=districts)
+            if counts is None:
+                counts = neighborhood_counts(service_type_id=service_type.pk, day=day, days=STUDY_DAYS,
+                                             districts=districts)
             cases = int(counts.sum())
             ids = [d.pk for d in districts]
             if cases:
@@ -203,12 +210,22 @@ def run_all(day: date | None = None) -> list[EarlyWarningRun]:
     if day is None:
         day = timezone.now().astimezone(city_zone()).date() - timedelta(days=1)
     first = day - timedelta(days=STUDY_DAYS - 1)
-    type_ids = set(DailyCount.objects.filter(district__isnull=True, day__gte=first, day__lte=day)
-                   .values_list("service_type_id", flat=True).distinct())
+    districts = _neighborhoods()
+    column = {d.pk: i for i, d in enumerate(districts)}
+    # Every type's neighborhood counts in one query.
+    tables: dict[int, np.ndarray] = {}
+    rows = DailyCount.objects.filter(district_id__in=list(column), day__gte=first, day__lte=day, opened__gt=0)
+    for type_id, district_id, when, opened in rows.values_list("service_type_id", "district_id", "day", "opened"):
+        table = tables.setdefault(type_id, np.zeros((STUDY_DAYS, len(districts)), dtype=np.int64))
+        table[(when - first).days, column[district_id]] += opened
+    type_ids = set(tables) | set(DailyCount.objects.filter(district__isnull=True, day__gte=first, day__lte=day)
+                                 .values_list("service_type_id", flat=True).distinct())
     runs = []
     for service_type in ServiceType.objects.filter(pk__in=type_ids, active=True).order_by("pk"):
         try:
-            runs.append(run_for_type(service_type, day))
+            runs.append(run_for_type(service_type, day, districts=districts,
+                                     counts=tables.get(service_type.pk,
+                                                       np.zeros((STUDY_DAYS, len(districts)), dtype=np.int64))))
         except Exception:
             logger.exception("early warning failed for service type %s on %s", service_type.code, day)
     return runs

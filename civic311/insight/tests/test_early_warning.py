@@ -139,6 +139,9 @@ def test_the_daily_job_runs_every_type_with_requests(grid: list[District], dumpi
     ServiceType.objects.create(code="quiet", name="Quiet type")
     runs = early_warning.run_all(DAY)
     assert [r.service_type_id for r in runs] == [dumping.pk]
+    # The counts it loads for all types at once are those a single type's run loads.
+    alone = early_warning.run_for_type(dumping, DAY)
+    assert alone.summary["scan"] == runs[0].summary["scan"] and alone.cases == runs[0].cases
 
 
 @pytest.fixture

@@ -59,3 +59,9 @@ def case_url(public_id: str) -> str:
     """The case page of `public_id`: `{% url %}` without resolving the pattern again for
     each of a list's fifty rows."""
     return f"{_case_url_prefix(get_script_prefix())}{quote(str(public_id), safe='')}/"
+
+
+@register.filter
+def div3600(seconds: int) -> str:
+    """Seconds as hours with at most one decimal (the SLA time spent on hold)."""
+    return f"{seconds / 3600:.1f}".removesuffix(".0")

@@ -247,3 +247,12 @@ def test_queues_to_transfer_to_are_grouped_by_department(city: City, case: Servi
     housing = housing[:housing.index("</optgroup>")]
     assert f'value="{city.inspections.pk}"' in housing and f'value="{city.north.pk}"' not in housing
 
+
+
+def test_a_case_on_hold_says_its_sla_clock_is_stopped_then_how_far_it_moved(city: City, case: ServiceRequest) -> None:
+    client = logged_in(city.worker)
+    page = body(client.post("/staff/requests/PWD-1/transition/", {"to_status": "on_hold"}, headers=HTMX))
+    assert 'class="badge sla-paused">SLA: clock stopped' in page and "the SLA clock is stopped since" in page
+    ServiceRequest.objects.filter(pk=case.pk).update(sla_paused_seconds=5400)
+    page = body(client.post("/staff/requests/PWD-1/transition/", {"to_status": "in_progress"}, headers=HTMX))
+    assert "clock stopped" not in page and "moved by 1.5 h on hold" in page

@@ -182,6 +182,41 @@ ES: dict[str, str] = {
     "Latitude and longitude must be numbers.": "La latitud y la longitud deben ser números.",
     "We do not know this address. Try another spelling or use the map.":
         "No conocemos esta dirección. Pruebe a escribirla de otra forma o use el mapa.",
+    # Catalog and Open311 keys (administration).
+    "IANA zone, e.g. America/New_York; empty means the jurisdiction's zone":
+        "Zona IANA, p. ej. America/New_York; vacío significa la zona de la jurisdicción",
+    "Unknown time zone; use an IANA name such as America/New_York.":
+        "Zona horaria desconocida; use un nombre IANA como America/New_York.",
+    "Monday": "Lunes", "Tuesday": "Martes", "Wednesday": "Miércoles", "Thursday": "Jueves",
+    "Friday": "Viernes", "Saturday": "Sábado", "Sunday": "Domingo",
+    "00:00 means midnight at the end of the day": "00:00 significa la medianoche al final del día",
+    "realtime": "en tiempo real", "batch": "por lotes", "blackbox": "caja negra",
+    "calendar hours": "horas naturales", "business hours": "horas laborables",
+    "Open311 service_code": "service_code de Open311",
+    "Comma separated": "Separadas por comas",
+    "Target time to close, in hours (calendar or business hours, see SLA kind)":
+        "Plazo para cerrar, en horas (naturales o laborables, según el tipo de SLA)",
+    "Business hours count only inside the working hours of the SLA calendar, skipping holidays: with a "
+    "working day of 08:30–17:00, one working day is 8.5 hours.":
+        "Las horas laborables solo cuentan dentro del horario del calendario del SLA, sin los festivos: "
+        "con una jornada de 08:30 a 17:00, un día laborable son 8,5 horas.",
+    "For business hours; empty means the default calendar":
+        "Para horas laborables; vacío significa el calendario predeterminado",
+    "A case is at risk once this share of its allowed time is used; empty means the city's default (75 %)":
+        "Un caso está en riesgo cuando se ha usado esta parte de su plazo; vacío significa el valor "
+        "de la ciudad (75 %)",
+    "string": "texto de una línea", "number": "número", "datetime": "fecha y hora", "text": "texto",
+    "single value list": "lista de un valor", "multi value list": "lista de varios valores",
+    "False for information shown to the resident, not asked":
+        "Falso para información que se muestra al residente, sin preguntarla",
+    "The question as shown to the resident": "La pregunta tal como la ve el residente",
+    "The application using the key, e.g. FixMyStreet Boston":
+        "La aplicación que usa la clave, p. ej. FixMyStreet Boston",
+    "Who to contact about this application, and why it has a key":
+        "A quién contactar sobre esta aplicación y por qué tiene una clave",
+    "The key's first characters, to recognise it": "Los primeros caracteres de la clave, para reconocerla",
+    "Writes allowed per minute; more are refused with HTTP 429":
+        "Escrituras permitidas por minuto; las demás se rechazan con HTTP 429",
 }
 ES_PLURAL: dict[str, tuple[str, str]] = {
     "%(n)s other report": ("%(n)s aviso más", "%(n)s avisos más"),

@@ -93,6 +93,7 @@ def test_tracking_page_query_count_does_not_grow_with_updates(
 def test_tracking_page_in_spanish(client: Client, filed: ServiceRequest) -> None:
     page = client.get(f"/requests/{filed.public_id}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Lo que ha pasado" in page and "Estado" in page
+    assert '<span class="status status-open">Nuevo</span>' in page  # a seeded status, translated
 
 
 def test_times_are_shown_in_the_citys_zone(client: Client, filed: ServiceRequest) -> None:

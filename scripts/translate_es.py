@@ -107,6 +107,7 @@ ES: dict[str, str] = {
     "Enter a number.": "Escriba un número.",
     "Answer on a single line.": "Responda en una sola línea.",
     "Main": "Principal",
+    "Request received.": "Solicitud recibida.",
     "Report a problem": "Avisar de un problema",
     "Track a request": "Seguir una solicitud",
     "Requests near me": "Solicitudes cerca de mí",

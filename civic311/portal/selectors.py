@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from civic311.cases.duplicates import haversine_m
 from civic311.cases.models import RequestUpdate, ServiceRequest
@@ -18,6 +19,8 @@ from civic311.catalog.models import ServiceType
 from civic311.privacy.redaction import redact_text
 
 METERS_PER_DEGREE_LAT = 111_320.0
+# Updates that `cases` writes itself, in English: shown in the reader's language.
+SYSTEM_TEXTS = frozenset({gettext_noop("Request received.")})
 MAX_SEARCH = 100
 
 
@@ -92,7 +95,8 @@ def tracked_request(public_id: str) -> PublicRequest | None:
         .only("created_at", "text", "status_to__name").order_by("created_at", "id")
     )
     timeline = [TimelineEntry(at=u.created_at, status=u.status_to.name if u.status_to else "",
-                              text=redact_text(u.text)) for u in updates]
+                              text=gettext(u.text) if u.text in SYSTEM_TEXTS else redact_text(u.text))
+                for u in updates]
     return PublicRequest(
         public_id=request.public_id, service=request.service_type.name, status=request.status,
         detailed_status=request.detailed_status.name, status_notes=redact_text(request.status_notes),

@@ -94,6 +94,7 @@ def test_tracking_page_in_spanish(client: Client, filed: ServiceRequest) -> None
     page = client.get(f"/requests/{filed.public_id}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Lo que ha pasado" in page and "Estado" in page
     assert '<span class="status status-open">Nuevo</span>' in page  # a seeded status, translated
+    assert "Solicitud recibida." in page
 
 
 def test_times_are_shown_in_the_citys_zone(client: Client, filed: ServiceRequest) -> None:

@@ -122,7 +122,7 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponseBase:
     alert = alerts.visible_alerts(user).filter(pk=alert_id).prefetch_related("districts", "departments").first()
     if alert is None:
         raise Http404("No such alert")
-    form = AlertActionForm(request.POST or None)
+    form = AlertActionForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():

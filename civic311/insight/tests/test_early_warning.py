@@ -177,6 +177,7 @@ def test_the_department_concerned_works_the_alert(alert: Alert, dumping: Service
     ({"action": "close", "outcome": "<script>"}, "Select a valid choice."),
     ({"action": "delete"}, "Select a valid choice."),
     ({"action": "comment", "text": "x" * 4001}, "at most 4000 characters"),
+    ({}, "This field is required."),
 ])
 def test_bad_actions_get_a_clear_error_and_change_nothing(alert: Alert, dumping: ServiceType,
                                                          data: dict[str, str], message: str) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 from PIL import Image
@@ -131,3 +131,26 @@ def test_concurrent_writers_never_get_more_than_the_limit(reference_data: Any) -
     assert sum(granted) == 25
     api_key.refresh_from_db()
     assert api_key.window_count == 25
+
+
+def synchronous_commit() -> str | None:
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        row = cursor.fetchone()
+    return str(row[0]) if row else None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_counting_a_write_leaves_every_other_commit_durable(reference_data: Any) -> None:
+    save_new_api_key(ApiKey(name="Durable app", rate_limit_per_minute=5), actor_label="test")
+    api_key = ApiKey.objects.get(name="Durable app")
+    durable = synchronous_commit()
+    assert take_rate_limit_slot(api_key)
+    assert synchronous_commit() == durable  # the relaxed commit was the counter's own
+    with transaction.atomic():
+        assert take_rate_limit_slot(api_key)
+        assert synchronous_commit() == durable  # never relaxed inside a caller's transaction
+    api_key.refresh_from_db()
+    assert api_key.window_count == 2

@@ -35,7 +35,7 @@ def test_the_queue_filters_have_their_indexes() -> None:
 def test_a_deep_queue_page_walks_the_index() -> None:
     kind = service_type("pothole")
     request_in("new", kind=kind)
-    ids = (ServiceRequest.objects.filter(department_id=kind.department_id, status="open")
+    ids = (ServiceRequest.objects.filter(department=kind.department, status="open")
            .order_by("-requested_at", "-id").values_list("id", flat=True)[500:550])
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -6,6 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from civic311.places.addresses import AddressSighting, rebuild_address_index
+
 from .factories import add_request, boston_with_squares
 
 pytestmark = pytest.mark.django_db
@@ -16,6 +18,7 @@ PAGES = [
     "/admin/places/jurisdiction/", "/admin/audit/auditevent/", "/admin/imports/importrun/",
     "/admin/catalog/servicetype/add/", "/admin/catalog/department/add/", "/admin/cases/servicerequest/",
     "/admin/cases/status/", "/admin/contacts/contact/", "/admin/contacts/constituent/",
+    "/admin/places/address/", "/admin/places/address/?q=main",
 ]
 
 
@@ -30,6 +33,7 @@ def admin_client_logged_in(client: Client) -> Client:
 def test_admin_pages_open_for_staff(admin_client_logged_in: Client, url: str) -> None:
     _east, west = boston_with_squares()
     add_request("A1", west)
+    rebuild_address_index([AddressSighting("12 Main St", 42.33, -71.10)])
     assert admin_client_logged_in.get(url).status_code == 200
 
 
@@ -47,3 +51,11 @@ def test_staff_can_add_a_department_with_a_queue(admin_client_logged_in: Client)
     assert response.status_code == 302
     from civic311.catalog.models import Department
     assert list(Department.objects.get(code="PWD").queues.values_list("name", flat=True)) == ["North crew"]
+
+
+def test_the_address_index_is_read_only_in_the_admin(admin_client_logged_in: Client) -> None:
+    boston_with_squares()
+    rebuild_address_index([AddressSighting("12 Main St", 42.33, -71.10)])
+    page = admin_client_logged_in.get("/admin/places/address/?q=12 main").content.decode()
+    assert "12 Main St" in page
+    assert admin_client_logged_in.get("/admin/places/address/add/").status_code == 403

@@ -74,7 +74,15 @@ def wsgi_application() -> Any:
 
     django.setup()
     from django.db import connection, transaction
+    from django.db.models.signals import post_save
     from django.http import HttpRequest, HttpResponse
+
+    from civic311.cases.models import ServiceRequest
+
+    # Diagnosis only (--without-receiver): what a post_save receiver on ServiceRequest costs.
+    for uid in filter(None, os.environ.get("BENCH_OPEN311_WITHOUT_RECEIVERS", "").split(",")):
+        if not post_save.disconnect(sender=ServiceRequest, dispatch_uid=uid):
+            raise SystemExit(f"no post_save receiver {uid!r} on ServiceRequest")
     from django.urls import include, path
     from django.views.decorators.csrf import csrf_exempt
 
@@ -289,6 +297,9 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="folder of real city data")
     parser.add_argument("--pg-url", default=os.environ.get("CIVIC311_BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--without-receiver", default="", metavar="UID[,UID]",
+                        help="diagnosis: disconnect these post_save receivers of ServiceRequest (dispatch_uid) "
+                             "in the server, to measure what they cost")
     args = parser.parse_args()
 
     var_dir = tempfile.mkdtemp(prefix="civic311-bench-post-")
@@ -299,6 +310,7 @@ def main() -> None:
         "CIVIC311_LOG_LEVEL": "WARNING",
         "CIVIC311_VAR_DIR": var_dir,
         "CIVIC311_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "BENCH_OPEN311_WITHOUT_RECEIVERS": args.without_receiver,
     }
     _log("building the scratch database …")
     key = build(args, env)
@@ -334,7 +346,9 @@ def main() -> None:
 def report(args: argparse.Namespace, results: dict[str, Any], check: dict[str, Any]) -> None:
     print(f"\nOpen311 POST load at {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, gunicorn "
           f"{args.workers} sync workers, {args.threads} client threads in the same machine, "
-          f"{args.seconds:.0f} s per run; load average now {os.getloadavg()[0]:.2f}")
+          f"{args.seconds:.0f} s per run; load average now {os.getloadavg()[0]:.2f}"
+          + (f"; DIAGNOSIS: post_save receivers disconnected: {args.without_receiver}" if args.without_receiver
+             else ""))
     floor = results["floor: constant view"]["per_second"]
     header = (f"  {'run':<28} {'req/s':>8} {'median ms':>10} {'p99 ms':>8} {'÷ floor req/s':>14} "
               f"{'CPU busy':>9}  statuses")

@@ -253,3 +253,31 @@ def test_bad_hot_spot_choices_get_a_clear_error(db: None, params: dict[str, str]
     response = admin.get("/insight/hotspots/", params)
     assert response.status_code == 400
     assert 'class="field-error"' in response.content.decode()
+
+
+def test_the_alert_list_takes_the_same_queries_for_one_alert_or_many(grid: list[District],
+                                                                     dumping: ServiceType) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add_alert(n: int) -> Alert:
+        now = datetime.now(UTC)
+        alert = Alert.objects.create(kind=Alert.Kind.CLUSTER, service_type=dumping, first_detected_on=DAY,
+                                     last_detected_on=DAY, window_start=DAY, observed=12 + n, expected=1.0,
+                                     created_at=now, updated_at=now)
+        alert.districts.set(grid[n % 3: n % 3 + 2])
+        assert dumping.department is not None
+        alert.departments.set([dumping.department])
+        return alert
+
+    client = logged_in(make_user("crew", StaffProfile.Role.DEPARTMENT_STAFF, dumping.department))
+    first = add_alert(0)
+    client.get("/insight/alerts/")
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/insight/alerts/").content.decode().count(f"/insight/alerts/{first.pk}/") == 1
+    for n in range(1, 8):
+        add_alert(n)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get("/insight/alerts/")
+    assert len(response.context["alerts"]) == 8
+    assert len(many) == len(one)

@@ -34,6 +34,12 @@ def start_phone_contact(page, base: str) -> None:
     page.wait_for_selector("#desk-map[data-ready=true]")
 
 
+def focus_on_message(page) -> None:
+    """Wait until htmx has settled an answer and moved the focus to its message (as a
+    screen-reader user hears it), before the next shortcut key."""
+    page.wait_for_function("document.activeElement && document.activeElement.hasAttribute('data-focus')")
+
+
 def saved(page, text: str):
     """Wait for the autosave that carries `text`."""
     return page.expect_response(lambda r: r.url.endswith("/save/") and text in (r.request.post_data or ""))
@@ -61,6 +67,7 @@ def test_a_whole_call_survives_a_closed_browser(live_server, browser, page) -> N
     page.keyboard.type("6175550142")
     page.get_by_role("button", name="Use Rosa Parks").click()
     page.get_by_text("Caller: Rosa Parks").wait_for()
+    focus_on_message(page)
 
     # Answer a question from the knowledge base.
     page.keyboard.press("Alt+2")
@@ -68,6 +75,7 @@ def test_a_whole_call_survives_a_closed_browser(live_server, browser, page) -> N
 
     page.get_by_role("button", name="Information given from “When is trash collected?”").click()
     page.get_by_text("Information given from “When is trash collected?”.").wait_for()
+    focus_on_message(page)
 
     # Start taking a request...
     page.keyboard.press("Alt+3")
@@ -104,7 +112,7 @@ def test_a_whole_call_survives_a_closed_browser(live_server, browser, page) -> N
     readback.get_by_text("created.").wait_for()
     created = ServiceRequest.objects.get(description="Deep hole at the bus stop")
     assert created.public_id in readback.inner_text() and "Expected by" in readback.inner_text()
-    assert page.evaluate("document.activeElement.classList.contains('readback')")
+    page.wait_for_function("document.activeElement.classList.contains('readback')")
 
     page.keyboard.press("Alt+4")
     page.keyboard.type("Caller will send a photo")

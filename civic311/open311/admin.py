@@ -7,6 +7,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from .models import ApiKey
 from .services import revoke_api_key, save_new_api_key
@@ -28,16 +30,20 @@ class ApiKeyAdmin(admin.ModelAdmin):
         key = save_new_api_key(obj, actor=request.user)
         messages.warning(
             request,
-            f"The API key for {obj.name} is {key} — copy it now: it is stored hashed and cannot be shown again.",
+            _("The API key for %(name)s is %(key)s — copy it now: it is stored hashed and cannot be shown again.")
+            % {"name": obj.name, "key": key},
         )
 
     def has_delete_permission(self, request: HttpRequest, obj: ApiKey | None = None) -> bool:
         return False  # revoke instead: the audit trail keeps naming the key
 
-    @admin.action(description="Revoke the selected API keys")
+    @admin.action(description=gettext_lazy("Revoke the selected API keys"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         count = 0
         for api_key in queryset.filter(active=True):
             revoke_api_key(api_key, actor=request.user)
             count += 1
-        self.message_user(request, f"Revoked {count} API key(s).", messages.SUCCESS)
+        self.message_user(
+            request, ngettext("Revoked %(count)d API key.", "Revoked %(count)d API keys.", count) % {"count": count},
+            messages.SUCCESS,
+        )

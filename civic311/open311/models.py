@@ -27,7 +27,7 @@ class ApiKey(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
-        verbose_name = "API key"
+        verbose_name = _("API key")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -83,3 +83,17 @@ def test_the_limit_counts_writes_per_minute_and_starts_again_each_minute(db: Non
 def test_a_revoked_key_takes_no_slot(db: None) -> None:
     key = ApiKey.objects.create(name="x", prefix="p", key_hash="h", active=False)
     assert not take_rate_limit_slot(key)
+
+
+def test_the_key_admin_speaks_spanish(db: None) -> None:
+    from django.utils import translation
+    from django.utils.translation import ngettext
+
+    from civic311.open311.models import ApiKey as Key
+
+    with translation.override("es"):
+        assert str(Key._meta.verbose_name) == "Clave de API"
+        assert str(Key._meta.get_field("rate_limit_per_minute").help_text).startswith("Escrituras permitidas")
+        assert ngettext("Revoked %(count)d API key.", "Revoked %(count)d API keys.", 3) % {"count": 3} == (
+            "Se revocaron 3 claves de API."
+        )

@@ -129,6 +129,7 @@ ERRORS = {
         "400": "Bad input (every problem listed)",
         "403": "api_key missing, invalid or revoked",
         "404": "Unknown jurisdiction, service, request, token or path",
+        "413": "The request body is over 25 MB",
         "429": "The api_key's rate limit is spent",
     }.items()
 }
@@ -140,7 +141,8 @@ def _responses(schema_ref: str, description: str, *statuses: str) -> JsonObject:
 
 def _form(properties: JsonObject, required: list[str]) -> JsonObject:
     schema = {"type": "object", "properties": properties, "required": required}
-    multipart = {**schema, "properties": {**properties, "media": {"type": "string", "format": "binary"}}}
+    photo = {"type": "string", "format": "binary"}
+    multipart = {**schema, "properties": {**properties, "media": photo, "photo1": photo, "photo2": photo}}
     return {
         "required": True,
         "content": {
@@ -243,7 +245,7 @@ def document() -> JsonObject:
                     "operationId": "createRequest",
                     "parameters": [FORMAT],
                     "requestBody": _form(POST_REQUEST_FIELDS, ["api_key", "service_code"]),
-                    "responses": _responses("PostRequestResponse", "The request filed", "403", "429"),
+                    "responses": _responses("PostRequestResponse", "The request filed", "403", "413", "429"),
                 },
             },
             "/requests/{service_request_id}.{format}": {"get": {
@@ -269,7 +271,7 @@ def document() -> JsonObject:
                     "parameters": [FORMAT],
                     "requestBody": _form(POST_UPDATE_FIELDS, ["api_key", "service_request_id", "update_id",
                                                               "status", "updated_datetime", "description"]),
-                    "responses": _responses("PostUpdateResponse", "The update's id", "403", "429"),
+                    "responses": _responses("PostUpdateResponse", "The update's id", "403", "413", "429"),
                 },
             },
         },

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Sum
 
 from civic311.cases.models import ServiceRequest
 from civic311.imports.models import ImportRun
@@ -25,10 +26,11 @@ pytestmark = [pytest.mark.django_db, pytest.mark.shared_data]
 BBOX = load_profile("boston").bbox  # min_lat, min_long, max_lat, max_long
 
 
-def import_data(*args: str) -> str:
+def import_data(*args: str, derived: bool = False) -> str:
     """Run the command; return what it printed."""
     out = io.StringIO()
-    call_command("import_data", *args, "--no-progress", stdout=out, stderr=io.StringIO())
+    extra = () if derived else ("--skip-derived",)
+    call_command("import_data", *args, *extra, "--no-progress", stdout=out, stderr=io.StringIO())
     return out.getvalue()
 
 
@@ -220,3 +222,17 @@ def test_several_files_are_imported_in_order(shared_data: Path, neighborhoods_fi
         "first.jsonl (open311-json): 5 rows read, 5 created, 0 updated, 0 unchanged, 0 rejected",
     ]
     assert ServiceRequest.objects.filter(neighborhood__isnull=False).count() == 5
+
+
+def test_an_import_refreshes_the_trends_counts_and_the_address_index(
+    boston_with_neighborhoods: None, shared_data: Path
+) -> None:
+    from civic311.insight.models import DailyCount
+    from civic311.places.models import Address
+
+    path = shared_data / "boston" / "boston_311_2025_sample.csv.gz"
+    import_data(str(path), "--profile", "boston", derived=True)
+
+    counted = DailyCount.objects.filter(district__isnull=True).aggregate(n=Sum("opened"))["n"]
+    assert counted == ServiceRequest.objects.count() == 2424
+    assert Address.objects.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from civic311.places.profiles import UnknownProfile, available_profiles, load_profile
@@ -36,6 +37,11 @@ class Command(BaseCommand):
         layer.add_argument("--population-field", default=None)
         layer.add_argument("--neighborhoods", action="store_true", help="file requests under this layer")
         layer.add_argument("--attribution", default="")
+        parser.add_argument(
+            "--skip-derived", action="store_true",
+            help="don't refresh the trends' counts and the address index afterwards "
+                 "(when loading several files in a row: refresh after the last one)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -59,6 +65,10 @@ class Command(BaseCommand):
                 raise CommandError(f"Nothing imported from {path}: {exc}") from None
             except JurisdictionMismatch as exc:
                 raise CommandError(str(exc)) from None
+        if not options["skip_derived"]:
+            # Bulk imports bypass the per-request hooks that keep these up to date.
+            call_command("rebuild_insight_rollups", stdout=self.stdout)
+            call_command("build_address_index", stdout=self.stdout)
 
     def _detect(self, path: Path) -> str:
         name = path.name.lower()

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from civic311.cases.models import ServiceRequest
@@ -41,6 +42,9 @@ class Command(BaseCommand):
                 path=DEMO_DIR / "boston_requests_2015.csv.gz", source_format="boston-csv", profile=profile,
             )
             self.stdout.write(f"Loaded {summary.created} requests ({summary.rejected} rejected)")
+            call_command("rebuild_insight_rollups", stdout=self.stdout)
+            call_command("build_address_index", stdout=self.stdout)
+        call_command("load_faq", stdout=self.stdout)
         self._ensure_account()
 
     def _ensure_account(self) -> None:

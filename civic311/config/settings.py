@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "civic311.places.context_processors.jurisdiction",
                 "civic311.knowledge.context_processors.emergency_campaign",
+                "civic311.staff.navigation.staff_nav",
             ],
         },
     },
@@ -180,6 +181,10 @@ if os.environ.get("CIVIC311_SMTP_HOST"):
     EMAIL_HOST_USER = os.environ.get("CIVIC311_SMTP_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("CIVIC311_SMTP_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("CIVIC311_SMTP_TLS", False)
+elif os.environ.get("CIVIC311_EMAIL_FILE_PATH"):
+    # No mail server (the demo): each message is written as a file in this directory.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["CIVIC311_EMAIL_FILE_PATH"]
 NOTICES_FROM_EMAIL = os.environ.get("CIVIC311_NOTICES_FROM", "311 <no-reply@civic311.localhost>")
 NOTICES_MESSAGE_ID_DOMAIN = os.environ.get("CIVIC311_MESSAGE_ID_DOMAIN", "civic311.localhost")
 # The public address of the site, for links in messages (tracking, unsubscribe).

@@ -102,8 +102,6 @@ def page(request: HttpRequest, template: str, context: dict[str, Any], *, status
     user = request.user
     context = {
         "staff_role": access.profile_of(user),
-        "nav_sla": access.can_view_sla(user),
-        "nav_admin": access.can_configure(user) and getattr(user, "is_staff", False),
         **context,
     }
     return render(request, template, context, status=status)

@@ -11,6 +11,9 @@ from pathlib import Path
 import polib
 
 ES: dict[str, str] = {
+    "Questions": "Preguntas",
+    "Announcements": "Avisos",
+    "Get alerts": "Recibir alertas",
     "open": "abierta",
     "closed": "cerrada",
     "English": "Inglés",

@@ -17,7 +17,8 @@ def header_links(user: User, path: str) -> dict[str, bool]:
     """Link text → whether it is marked as the current page, from the staff navigation."""
     html = logged_in(user).get(path).content.decode()
     nav = html.split('class="staff-nav"', 1)[1].split("</nav>", 1)[0]
-    return {text: bool(current) for current, text in re.findall(r'<a href="[^"]+"( aria-current="page")?>([^<]+)</a>', nav)}
+    found = re.findall(r'<a href="[^"]+"( aria-current="page")?>([^<]+)</a>', nav)
+    return {text: bool(current) for current, text in found}
 
 
 def test_each_role_is_offered_the_pages_it_may_open(city: City) -> None:

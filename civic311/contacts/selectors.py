@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce, ExtractHour
 from civic311.cases.sla import city_zone
 from civic311.catalog.models import ServiceType
 
+from .history import HistoryLine, other_lines
 from .models import Constituent, Contact, RequestParty, phone_key
 
 MAX_QUERY = 100
@@ -59,10 +60,13 @@ def find_constituents(query: str, *, limit: int = 10) -> Sequence[Constituent]:
 class CallerHistory:
     contacts: list[Contact]
     parties: list[RequestParty]
+    # Lines from the apps above contacts (their alert subscriptions, …): `contacts.history`.
+    other: list[HistoryLine] = field(default_factory=list)
 
 
 def caller_history(constituent: Constituent, *, limit: int = 10) -> CallerHistory:
-    """The caller's latest contacts and the requests they reported or follow (two queries)."""
+    """The caller's latest contacts and the requests they reported or follow (two queries),
+    and the lines of the history sources registered by other apps."""
     contacts = list(
         constituent.contacts.select_related("channel", "agent", "request").order_by("-started_at")[:limit]
     )
@@ -71,7 +75,7 @@ def caller_history(constituent: Constituent, *, limit: int = 10) -> CallerHistor
         .select_related("request__service_type", "request__detailed_status")
         .order_by("-request__requested_at")[:limit]
     )
-    return CallerHistory(contacts=contacts, parties=parties)
+    return CallerHistory(contacts=contacts, parties=parties, other=other_lines(constituent))
 
 
 def search_service_types(query: str, *, limit: int = 8) -> list[ServiceType]:

@@ -18,6 +18,9 @@ class NoticesConfig(AppConfig):
                                      dispatch_uid="notices.breached")
         signals.sla_escalated.connect(receivers.on_sla_escalated, sender=ServiceRequest,
                                       dispatch_uid="notices.escalated")
+        from civic311.insight import signals as insight_signals
+
+        insight_signals.alert_raised.connect(receivers.on_alert_raised, dispatch_uid="notices.alert_raised")
         from civic311.contacts import history
 
         from . import desk_history

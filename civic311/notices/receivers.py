@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from . import requester_updates, supervisor_digest
+from . import alert_notices, requester_updates, supervisor_digest
 
 
 def on_status_changed(sender: Any, *, request_id: int, to_status: str, public: bool = True, **kwargs: Any) -> None:
@@ -27,3 +27,8 @@ def on_sla_escalated(sender: Any, *, request_ids: Sequence[int], now: datetime,
                      department_id: int | None = None, **kwargs: Any) -> None:
     supervisor_digest.add_to_digest(section="escalated", request_ids=request_ids, now=now,
                                     department_id=department_id)
+
+
+def on_alert_raised(sender: Any, *, alert_id: int, department_ids: Sequence[int],
+                    district_ids: Sequence[int] = (), **kwargs: Any) -> None:
+    alert_notices.notify_supervisors(alert_id=alert_id, department_ids=department_ids, district_ids=district_ids)

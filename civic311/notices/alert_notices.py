@@ -23,6 +23,8 @@ from . import outbox
 from .models import OutboxMessage, Subscriber
 from .supervisor_digest import supervisors
 
+SUBJECT_LIMIT = OutboxMessage._meta.get_field("subject").max_length or 300
+
 
 @dataclass(frozen=True)
 class AlertFacts:
@@ -62,14 +64,15 @@ def facts(alert_id: int, district_ids: Sequence[int]) -> AlertFacts | None:
 
 def languages_of(users: Sequence[User]) -> dict[str, str]:
     """The language each supervisor asked for, where known (their e-mail address is a
-    subscriber of the city's notices), by lower-cased address."""
+    confirmed subscriber of the city's notices), by lower-cased address."""
     known = dict(settings.LANGUAGES)
     addresses = {u.email.lower() for u in users}
     found: dict[str, str] = {}
     if not addresses:
         return found
     rows = (Subscriber.objects.annotate(lower_address=Lower("address"))
-            .filter(channel=OutboxMessage.ChannelName.EMAIL, lower_address__in=addresses)
+            .filter(channel=OutboxMessage.ChannelName.EMAIL, lower_address__in=addresses,
+                    confirmed_at__isnull=False)
             .values_list("lower_address", "language"))
     for address, language in rows:
         if language in known:
@@ -83,6 +86,8 @@ def compose(f: AlertFacts, language: str) -> tuple[str, str]:
         kind = str(Alert.Kind(f.kind).label)
         places = ", ".join(f.neighborhoods) or _("the city")
         subject = _("Early warning: %(type)s in %(places)s") % {"type": f.service_type, "places": places}
+        if len(subject) > SUBJECT_LIMIT:  # many neighborhoods: the body lists them all
+            subject = subject[: SUBJECT_LIMIT - 1] + "…"
         lines = [
             _("Civic311 raised an early-warning alert for your department."),
             "",

@@ -13,6 +13,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from civic311.cases.models import ServiceRequest
 from civic311.catalog.models import Department, ServiceType
@@ -68,7 +69,10 @@ def test_each_supervisor_of_each_concerned_department_gets_one_message(planted: 
     person("san-worker", "department_staff", planted["sanitation"])
     person("parks-boss", "supervisor", planted["parks"])
     person("agent", "agent", None)
-    Subscriber.objects.create(channel="email", address="PWD-Boss@City.example", language="es")
+    Subscriber.objects.create(channel="email", address="PWD-Boss@City.example", language="es",
+                              confirmed_at=timezone.now())
+    # Anyone can type an address into the subscription form: unconfirmed, it says nothing.
+    Subscriber.objects.create(channel="email", address=san_deputy.email, language="es")
 
     early_warning.run_for_type(planted["dumping"], DAY)
 
@@ -80,7 +84,7 @@ def test_each_supervisor_of_each_concerned_department_gets_one_message(planted: 
         f"alert:{alert.pk}:user:{u.pk}" for u in (san_boss, san_deputy, pwd_boss)}
     by_recipient = {m.recipient: m for m in messages}
     assert by_recipient[pwd_boss.email].language == "es"
-    assert by_recipient[san_boss.email].language == "en"
+    assert by_recipient[san_boss.email].language == by_recipient[san_deputy.email].language == "en"
 
     deliver_due(seconds=5)
     link = f"https://311.city.example{reverse('insight:alert', kwargs={'alert_id': alert.pk})}"
@@ -140,3 +144,15 @@ def test_no_department_or_no_supervisor_means_no_message(planted: dict[str, Any]
     assert alert_notices.notify_supervisors(alert_id=alert.pk + 999, department_ids=[planted["parks"].pk],
                                             district_ids=[]) == 0
     assert not OutboxMessage.objects.exists()
+
+
+def test_a_subject_naming_many_neighborhoods_fits_the_outbox() -> None:
+    names = [f"Neighborhood with a rather long official name number {i}" for i in range(40)]
+    about = alert_notices.AlertFacts(alert_id=7, kind=Alert.Kind.SERIES, service_type="Illegal dumping",
+                                     neighborhoods=names, window_start="2025-06-20", window_end="2025-06-30",
+                                     observed=90, expected=20.0)
+    for language in ("en", "es"):
+        subject, body = alert_notices.compose(about, language)
+        assert len(subject) == OutboxMessage._meta.get_field("subject").max_length
+        assert subject.endswith("…") and "Illegal dumping" in subject
+        assert all(name in body for name in names)

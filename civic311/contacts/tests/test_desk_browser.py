@@ -8,9 +8,11 @@ transfer closes the contact."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from civic311.audit.models import AuditEvent
 from civic311.cases.models import ServiceRequest
@@ -53,7 +55,9 @@ def test_a_whole_call_survives_a_closed_browser(live_server, browser, page) -> N
     rosa = caller()
     add_article("When is trash collected?", "<p>Trash is collected weekly.</p>", keywords="trash, garbage")
     record_address(AddressSighting(address="12 Tremont St", lat=42.3571, long=-71.0622))
-    add_case(city.pothole, public_id="311-OLD", lat=42.3572, long=-71.0623, address="14 Tremont St")
+    # Filed an hour ago: well inside the duplicate window, whatever other tests created before.
+    add_case(city.pothole, public_id="311-OLD", lat=42.3572, long=-71.0623, address="14 Tremont St",
+             requested_at=timezone.now() - timedelta(hours=1))
     page.set_viewport_size({"width": 1400, "height": 1100})
 
     log_in(page, live_server.url, "agent")

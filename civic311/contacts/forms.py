@@ -37,6 +37,7 @@ class StartForm(forms.Form):
         field = self.fields["channel"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Channel.objects.filter(code__in=codes, active=True).order_by("name")
+        field.initial = codes[0] if codes else None  # most contacts are calls
 
 
 class ConstituentForm(forms.Form):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from civic311.catalog.models import ServiceType
 from civic311.places.models import District, DistrictLayer
 
-from .models import Alert
+from .models import Alert, DailyCount
 from .selectors import Granularity
 
 MAX_DISTRICTS = 60
@@ -20,6 +20,14 @@ MAX_TYPES = 60
 MAX_DAYS = 3 * 366 + 1
 MAX_DAYS_BY_DAY = 366
 EARLIEST = date(1990, 1, 1)
+
+
+def default_end() -> date:
+    """Today, or the last day any request was counted when the data stop earlier (a city
+    loaded from an archive sees its last months, not an empty chart)."""
+    today = timezone.localdate()
+    last = DailyCount.objects.filter(district__isnull=True).order_by("-day").values_list("day", flat=True).first()
+    return min(today, last) if last is not None else today
 
 
 class TrendsForm(forms.Form):
@@ -39,8 +47,7 @@ class TrendsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        today = timezone.localdate()
-        end = data.get("end") or today
+        end = data.get("end") or default_end()
         start = data.get("start") or end - timedelta(days=89)
         if start < EARLIEST or end < EARLIEST:
             raise forms.ValidationError(_("Choose dates after 1 January 1990."))
@@ -110,7 +117,7 @@ class ReportForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        end = data.get("end") or timezone.localdate()
+        end = data.get("end") or default_end()
         start = data.get("start") or end - timedelta(days=89)
         if start < EARLIEST or end < EARLIEST:
             raise forms.ValidationError(_("Choose dates after 1 January 1990."))

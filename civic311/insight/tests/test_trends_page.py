@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from civic311.cases.models import ServiceRequest
 from civic311.catalog.models import ServiceType
@@ -85,6 +86,16 @@ def test_without_areas_or_types_the_page_shows_the_whole_city(history: City) -> 
     trends = response.context["trends"]
     assert trends.selection.opened == 5 and trends.city.opened == 5
     assert [line.css_class for line in trends.chart.lines] == ["line-selection"]
+
+
+def test_data_that_stop_in_the_past_are_shown_up_to_their_last_day_by_default(history: City) -> None:
+    # The history's last request is on 20 June 2025: an archive, not live data.
+    trends = logged_in(history.agent).get(URL).context["trends"]
+    assert (trends.choice.start, trends.choice.end) == (date(2025, 3, 23), date(2025, 6, 20))
+    assert trends.selection.opened == 5  # every 2025 request, none of 2024
+    add(history.pothole, history.west, timezone.localdate())
+    trends = logged_in(history.agent).get(URL).context["trends"]
+    assert trends.selection.opened == 1  # live data: the last 90 days up to today
 
 
 def test_the_figures_come_from_a_fixed_number_of_queries(history: City) -> None:

@@ -42,7 +42,7 @@ class TrendsForm(forms.Form):
         help_text=_("None chosen: every type."))
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    granularity = forms.ChoiceField(label=_("Per"), required=False, initial=Granularity.WEEK, choices=[
+    granularity = forms.ChoiceField(label=_("Per"), required=False, initial=Granularity.WEEK.value, choices=[
         (Granularity.DAY.value, _("day")), (Granularity.WEEK.value, _("week")), (Granularity.MONTH.value, _("month"))])
 
     def clean(self) -> dict[str, Any]:

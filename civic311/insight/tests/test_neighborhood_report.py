@@ -91,8 +91,9 @@ def test_the_pdf_speaks_spanish(neighborhood: City) -> None:
     response = logged_in(neighborhood.worker).get(PDF_URL, params(neighborhood, language="es"))
     text = pdf_text(response.content)
     for expected in ("311 en Westside", "Principales problemas", "Pothole",
-                     "Cómo comunicarse con el 311", "En caso de emergencia, llame al 911."):
+                     "Cómo comunicarse con el 311", "En caso de emergencia, llame al 911.", "Variación"):
         assert expected in text, expected
+    assert "Modificar" not in text  # the admin's word for "Change" (edit), not a difference
 
 
 def test_without_the_pdf_library_the_page_says_so(neighborhood: City, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,11 +24,12 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
+
+from scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DB = "bench_address_search"
@@ -37,22 +38,6 @@ ARCHIVE = "boston/boston_open311_2008-2016.jsonl.gz"
 
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def _setup(db: str, pg_url: str) -> str:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic311.config.test_settings")
-    if db == "sqlite":
-        path = Path(tempfile.mkdtemp(prefix="civic311-address-bench-")) / "bench.sqlite3"
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-        return str(path)
-    import psycopg
-
-    with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-        conn.execute(f"CREATE DATABASE {PG_DB}")
-    os.environ["DATABASE_URL"] = f"{pg_url}/{PG_DB}"
-    return PG_DB
 
 
 def _teardown(db: str, target: str, pg_url: str) -> None:
@@ -106,7 +91,7 @@ def main() -> int:
     if not archive.is_file():
         _log(f"{archive} not found: give --shared or CIVIC311_SHARED_DATA")
         return 2
-    target = _setup(args.db, args.pg_url)
+    target = scratch_database(args.db, args.pg_url, PG_DB, prefix="civic311-address-bench-")
     try:
         import django
 

@@ -25,11 +25,12 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 import types
 from pathlib import Path
 from typing import Any
+
+from scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DB = "bench_desk_latency"
@@ -41,23 +42,6 @@ WORDS = ("trash", "pickup", "recycling", "bulky", "item", "street", "light", "po
 
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def _setup(db: str, pg_url: str) -> str:
-    """Point Django at a scratch database; returns what to remove afterwards."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic311.config.test_settings")
-    if db == "sqlite":
-        path = Path(tempfile.mkdtemp(prefix="civic311-desk-bench-")) / "bench.sqlite3"
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-        return str(path)
-    import psycopg
-
-    with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-        conn.execute(f"CREATE DATABASE {PG_DB}")
-    os.environ["DATABASE_URL"] = f"{pg_url}/{PG_DB}"
-    return PG_DB
 
 
 def _build(rng: random.Random) -> None:
@@ -198,7 +182,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=200, help="timed requests per page (default 200)")
     parser.add_argument("--pg-url", default=os.environ.get("CIVIC311_BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
     args = parser.parse_args()
-    scratch = _setup(args.db, args.pg_url)
+    scratch = scratch_database(args.db, args.pg_url, PG_DB, prefix="civic311-desk-bench-")
     import django
 
     django.setup()

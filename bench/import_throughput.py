@@ -49,6 +49,7 @@ CACHE = ROOT / "bench" / ".cache"
 sys.path.insert(0, str(ROOT / "bench"))
 
 from derive_requests import ARCHIVE, DEFAULT_COPIES, DEFAULT_SHARED, derive  # noqa: E402
+from scratch import code_version  # noqa: E402
 
 NEIGHBORHOODS = Path("boston") / "boston_neighborhoods.geojson"
 TABLE = "cases_servicerequest"
@@ -140,17 +141,6 @@ def best_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def rate(rows: int, seconds: float) -> str:
     return f"{rows / seconds:>10,.0f}" if seconds > 0 else f"{'-':>10}"
-
-
-def code_version() -> str:
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "civic311"], cwd=ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return commit + (" + uncommitted changes in civic311/" if dirty else "")
 
 
 def report(results: list[dict[str, Any]]) -> None:

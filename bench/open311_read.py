@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from derive_requests import DEFAULT_COPIES, DEFAULT_SHARED, derive  # noqa: E402
+from scratch import code_version  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 NEIGHBORHOODS = Path("boston") / "boston_neighborhoods.geojson"
@@ -77,17 +78,6 @@ def run_worker(db: str, args: argparse.Namespace) -> dict[str, Any]:
             return result
         print(line)
     raise SystemExit(f"worker for {db} failed (exit {child.returncode})")
-
-
-def code_version() -> str:
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "civic311"], cwd=ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return commit + (" + uncommitted changes in civic311/" if dirty else "")
 
 
 def report(results: list[dict[str, Any]]) -> None:

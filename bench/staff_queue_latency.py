@@ -47,6 +47,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from scratch import code_version
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"
 DEFAULT_SHARED = Path(os.environ.get("CIVIC311_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -81,17 +83,6 @@ def run_worker(db: str, args: argparse.Namespace) -> dict[str, Any]:
             return result
         print(line)
     raise SystemExit(f"worker for {db} failed (exit {child.returncode})")
-
-
-def code_version() -> str:
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "civic311"], cwd=ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return commit + (" + uncommitted changes in civic311/" if dirty else "")
 
 
 def report(results: list[dict[str, Any]]) -> None:

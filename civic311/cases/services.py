@@ -23,7 +23,7 @@ from civic311.audit.services import record_event
 from civic311.catalog.models import Channel, Department, Queue, ServiceType
 from civic311.places.lookup import neighborhood_index
 
-from . import sla
+from . import signals, sla
 from .duplicates import suggest_duplicates
 from .lifecycle import (
     Actor,
@@ -190,6 +190,7 @@ def add_external_update(
     channel: Channel | None,
     actor_label: str,
     is_public: bool = True,
+    media_url: str = "",
     audit_details: Mapping[str, Any] | None = None,
 ) -> tuple[RequestUpdate, bool]:
     """Record an update sent by an external system, once: (the update, whether it is new).
@@ -212,6 +213,7 @@ def add_external_update(
                 status_from=old_status if changes_status else None,
                 status_to=status if changes_status else None,
                 text=text, is_public=is_public, channel=channel, author_label=actor_label,
+                media_url=media_url,
             )
     except IntegrityError:
         # Another request's update took the id between our check and insert.
@@ -245,6 +247,10 @@ def add_external_update(
             **(audit_details or {}),
         },
     )
+    if changes_status and status is not None:
+        # As lifecycle.apply does for staff changes: requesters hear of it (notices).
+        signals.status_changed.send(sender=ServiceRequest, request_id=locked.pk, from_status=old_status.code,
+                                    to_status=status.code, public=is_public)
     return update, True
 
 

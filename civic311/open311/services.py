@@ -85,15 +85,11 @@ def post_update(
         occurred_at=occurred_at,
         channel=_channel(),
         actor_label=label,
+        media_url=media_url,
         audit_details={"api_key": api_key.prefix, "api_key_id": api_key.pk,
                        **({"media_url": media_url} if media_url else {})},
     )
     if created:
-        if media_url:
-            # cases.services.add_external_update takes no media_url yet: set it on the new
-            # row in the same transaction (the audit event above already records it).
-            RequestUpdate.objects.filter(pk=update.pk).update(media_url=media_url)
-            update.media_url = media_url
         _record_person(request, person, RequestParty.Role.FOLLOWER, label)
     return update, created
 

@@ -35,6 +35,17 @@ def _media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_reference_cache():  # type: ignore[no-untyped-def]
+    """Each test starts with empty reference caches: rows cached by an earlier test were
+    rolled back with it, without the signals that would have dropped them."""
+    from civic311.config.reference_cache import clear_all
+
+    clear_all()
+    yield
+    clear_all()
+
+
 CHROMIUM = Path(os.environ.get("CIVIC311_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 

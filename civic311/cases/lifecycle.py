@@ -19,6 +19,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from civic311.audit.services import record_event
+from civic311.catalog import lookups as catalog_lookups
 from civic311.catalog.models import Channel
 
 from . import signals, sla
@@ -78,7 +79,7 @@ def actor_user(actor: Actor) -> User | None:
 
 
 def channel_by_code(code: str) -> Channel | None:
-    return Channel.objects.filter(code=code).first() if code else None
+    return catalog_lookups.channel_by_code(code)
 
 
 def apply_status(

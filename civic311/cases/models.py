@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from civic311.catalog.models import Channel, Department, Queue, ServiceType
@@ -114,6 +116,13 @@ class RoutingRule(models.Model):
             raise ValidationError(errors)
 
 
+# The grid of ServiceRequest.geocell: 1/400 degree (about 280 m north–south). The cell of a
+# point is CAST(lat × 400) × GEOCELL_ROW + CAST(long × 400); PostgreSQL's CAST rounds and
+# SQLite's truncates, so readers look one cell further on every side.
+GEOCELLS_PER_DEGREE = 400
+GEOCELL_ROW = 1_000_000
+
+
 class ServiceRequest(models.Model):
     class SlaState(models.TextChoices):
         ON_TRACK = "on_track", _("on track")
@@ -132,6 +141,13 @@ class ServiceRequest(models.Model):
     zipcode = models.CharField(max_length=10, blank=True)
     lat = models.FloatField(null=True, blank=True)
     long = models.FloatField(null=True, blank=True)
+    # A coarse grid cell of the point (cases.duplicates): with requested_at, an index that
+    # finds the requests near a point in a recent window without scanning the window.
+    geocell = models.GeneratedField(
+        expression=(Cast(F("lat") * GEOCELLS_PER_DEGREE, models.BigIntegerField()) * GEOCELL_ROW
+                    + Cast(F("long") * GEOCELLS_PER_DEGREE, models.BigIntegerField())),
+        output_field=models.BigIntegerField(), db_persist=True,
+    )
     neighborhood = models.ForeignKey(
         District, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests"
     )
@@ -190,6 +206,7 @@ class ServiceRequest(models.Model):
             models.Index(fields=["status", "requested_at"]),
             models.Index(fields=["service_type", "requested_at"]),
             models.Index(fields=["neighborhood", "requested_at"]),
+            models.Index(fields=["geocell", "requested_at"], name="request_geocell_time"),
             # The staff queues: a department's or a queue's open cases, newest first, the id
             # breaking ties as the pages sort (deep pages walk the index, no sort).
             models.Index(fields=["department", "status", "requested_at", "id"], name="request_dept_status_time_id"),

@@ -55,10 +55,18 @@ def in_time_window(rule: RoutingRule, local: datetime) -> bool:
 
 
 def candidate_rules(service_type: ServiceType) -> list[RoutingRule]:
-    """The active rules that could route `service_type`, in the order they are tried."""
-    for_type = Q(service_type=service_type) | Q(service_type__isnull=True, service_group="")
-    if service_type.group:
-        for_type |= Q(service_type__isnull=True, service_group=service_type.group)
+    """The active rules that could route `service_type`, in the order they are tried
+    (from the reference cache: read-only)."""
+    from .lookups import routing_rules
+
+    return routing_rules(service_type.pk, service_type.group)
+
+
+def load_candidate_rules(service_type_id: int, group: str) -> list[RoutingRule]:
+    """`candidate_rules` read from the database."""
+    for_type = Q(service_type_id=service_type_id) | Q(service_type__isnull=True, service_group="")
+    if group:
+        for_type |= Q(service_type__isnull=True, service_group=group)
     rules = list(
         RoutingRule.objects.filter(for_type, active=True, department__active=True)
         .select_related("department", "queue", "district__layer")

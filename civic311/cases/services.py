@@ -16,15 +16,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from civic311.audit.services import record_event
 from civic311.catalog.models import Channel, Department, Queue, ServiceType
 from civic311.places.lookup import neighborhood_index
 
-from . import signals, sla
-from .duplicates import suggest_duplicates
+from . import lookups, signals, sla
+from .duplicates import score_duplicates
 from .lifecycle import (
     Actor,
     actor_user,
@@ -74,13 +74,15 @@ def _create_request(
 ) -> ServiceRequest:
     """A new request in status "new", with its public id, expected date and at-risk moment."""
     now = timezone.now()
-    new_status = Status.objects.get(code="new")
+    new_status = lookups.status_by_code("new")
     business = service_type.sla_kind == ServiceType.SlaKind.BUSINESS
-    calendar = sla.load_calendar(service_type.sla_calendar_id) if business else None
+    calendar = lookups.work_calendar(service_type.sla_calendar_id) if business else None
     expected = sla.expected_at(service_type, requested_at, calendar=calendar)
+    pk = _next_request_pk()
     request = ServiceRequest.objects.create(
-        # A placeholder keeps public_id unique until the row's own id is known.
-        public_id=f"pending-{uuid.uuid4().hex}",
+        pk=pk,
+        # Where the id cannot be known first, a placeholder keeps public_id unique until it is.
+        public_id=f"{settings.CIVIC311_REQUEST_ID_PREFIX}{pk}" if pk else f"pending-{uuid.uuid4().hex}",
         token=secrets.token_urlsafe(12) if service_type.kind == ServiceType.Kind.BATCH else None,
         service_type=service_type,
         status=new_status.open311_status,
@@ -95,12 +97,26 @@ def _create_request(
         sla_warn_at=sla.warn_at(service_type, requested_at, expected, calendar=calendar),
         **fields,
     )
-    request.public_id = f"{settings.CIVIC311_REQUEST_ID_PREFIX}{request.pk}"
-    request.save(update_fields=["public_id"])
+    if pk is None:
+        request.public_id = f"{settings.CIVIC311_REQUEST_ID_PREFIX}{request.pk}"
+        request.save(update_fields=["public_id"])
     return request
 
 
-@transaction.atomic
+def _next_request_pk() -> int | None:
+    """The next request id from PostgreSQL's sequence, so that the row is written once
+    with its public id (an UPDATE of an indexed column costs more); None elsewhere."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [ServiceRequest._meta.db_table])
+        (pk,) = cursor.fetchone()
+    return int(pk)
+
+
+# No savepoint when nested (the channel's own transaction): a failure here fails the whole
+# submission anyway, and each savepoint is a round trip.
+@transaction.atomic(savepoint=False)
 def submit_request(
     *,
     service_type: ServiceType,
@@ -167,16 +183,16 @@ def submit_request(
 def _store_duplicate_suggestions(request: ServiceRequest) -> list[str]:
     """Keep the likely duplicates of a request just filed, for staff to decide on its
     page; returns their public ids."""
-    found = suggest_duplicates(
+    found = score_duplicates(
         service_type=request.service_type, lat=request.lat, long=request.long, requested_at=request.requested_at,
         description=request.description, exclude_id=request.pk,
     )
     SuggestedDuplicate.objects.bulk_create([
-        SuggestedDuplicate(request=request, candidate=s.request, score=s.score, reasons=list(s.reasons),
+        SuggestedDuplicate(request=request, candidate_id=s.pk, score=s.score, reasons=list(s.reasons),
                            created_at=request.updated_at)
         for s in found
     ])
-    return [s.request.public_id for s in found]
+    return [s.public_id for s in found]
 
 
 @transaction.atomic

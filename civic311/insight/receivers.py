@@ -23,7 +23,7 @@ def _request_saved(sender: type[ServiceRequest], instance: ServiceRequest, creat
         return  # loaddata: the rebuild command counts fixtures
     if not created and update_fields is not None and not (set(update_fields) & rollups.WATCHED_FIELDS):
         return
-    rollups.refresh_request(instance)
+    rollups.refresh_request(instance, created=created)
 
 
 def _request_deleted(sender: type[ServiceRequest], instance: ServiceRequest, **kwargs: Any) -> None:

@@ -23,10 +23,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 
 from civic311.cases.models import ServiceRequest
-from civic311.places.lookup import index_for_layer
+from civic311.places.lookup import district_layers, index_for_layer
 from civic311.places.middleware import jurisdiction_zone
 from civic311.places.models import DistrictLayer
 
@@ -134,43 +133,73 @@ def _stored(row: RequestContribution) -> Contribution:
     )
 
 
+def _increments(delta: RowDelta) -> tuple[tuple[str, int], ...]:
+    """The (column, amount) pairs a delta adds, in a fixed order."""
+    pairs = [("opened", delta.opened), ("closed", delta.closed), ("close_seconds", delta.close_seconds)]
+    pairs += [(BUCKET_FIELDS[bucket], n) for bucket, n in sorted(delta.buckets.items())]
+    return tuple((name, n) for name, n in pairs if n)
+
+
+def _add_to_rows(type_id: int, day: date, increments: Sequence[tuple[str, int]],
+                 district_ids: Sequence[int | None]) -> set[int | None]:
+    """Add `increments` to the existing rows of these districts (None: city-wide) in one
+    UPDATE; returns the districts whose row exists (the others need an INSERT)."""
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(name)} = {quote(name)} + %s" for name, _ in increments)
+    areas = [d for d in district_ids if d is not None]
+    where = []
+    if None in district_ids:
+        where.append(f"{quote('district_id')} IS NULL")
+    if areas:
+        where.append(f"{quote('district_id')} IN ({', '.join(['%s'] * len(areas))})")
+    table = quote(DailyCount._meta.db_table)
+    match = f"{quote('service_type_id')} = %s AND {quote('day')} = %s AND ({' OR '.join(where)})"
+    if connection.vendor == "postgresql":
+        # Rows locked in id order, as every transaction does: a multi-row UPDATE alone locks
+        # them in scan order, and two concurrent intakes could deadlock on the same rows.
+        sql = (f"UPDATE {table} SET {sets} FROM (SELECT {quote('id')} FROM {table} WHERE {match} "
+               f"ORDER BY {quote('id')} FOR UPDATE) AS locked WHERE {table}.{quote('id')} = locked.{quote('id')} "
+               f"RETURNING {table}.{quote('district_id')}")
+    else:
+        # SQLite has one writer at a time: no row locks to order.
+        sql = f"UPDATE {table} SET {sets} WHERE {match} RETURNING {quote('district_id')}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [n for _, n in increments] + [type_id, connection.ops.adapt_datefield_value(day)] + areas)
+        return {row[0] for row in cursor.fetchall()}
+
+
 def _apply(deltas: Mapping[RowKey, RowDelta]) -> None:
-    """Write the deltas as increments (one UPDATE per row; an INSERT for a new row)."""
-    for (district_id, layer_id, type_id, day), delta in sorted(
-        deltas.items(), key=lambda item: (item[0][0] or 0, item[0][2], item[0][3])
-    ):
-        if delta.is_zero():
-            continue
-        increments: dict[str, Any] = {}
-        if delta.opened:
-            increments["opened"] = F("opened") + delta.opened
-        if delta.closed:
-            increments["closed"] = F("closed") + delta.closed
-        if delta.close_seconds:
-            increments["close_seconds"] = F("close_seconds") + delta.close_seconds
-        for bucket, n in delta.buckets.items():
-            if n:
-                increments[BUCKET_FIELDS[bucket]] = F(BUCKET_FIELDS[bucket]) + n
-        rows = DailyCount.objects.filter(service_type_id=type_id, day=day)
-        rows = rows.filter(district__isnull=True) if district_id is None else rows.filter(district_id=district_id)
-        if rows.update(**increments):
-            continue
-        values = {"opened": delta.opened, "closed": delta.closed, "close_seconds": delta.close_seconds,
-                  **{BUCKET_FIELDS[b]: n for b, n in delta.buckets.items()}}
-        try:
-            with transaction.atomic():
-                DailyCount.objects.create(district_id=district_id, layer_id=layer_id, service_type_id=type_id,
-                                          day=day, **values)
-        except IntegrityError:
-            # A concurrent request created the row between our UPDATE and INSERT.
-            rows.update(**increments)
+    """Write the deltas as increments: one UPDATE for every row getting the same increments
+    on the same type and day (a new request: its city-wide row and each of its districts),
+    then an INSERT for each row that did not exist yet."""
+    groups: dict[tuple[int, date, tuple[tuple[str, int], ...]], list[tuple[int | None, int | None]]] = {}
+    for (district_id, layer_id, type_id, day), delta in deltas.items():
+        if not delta.is_zero():
+            groups.setdefault((type_id, day, _increments(delta)), []).append((district_id, layer_id))
+    # A fixed order of rows across transactions, so that two of them cannot deadlock.
+    for (type_id, day, increments), places in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1])):
+        existing = _add_to_rows(type_id, day, increments, [d for d, _ in places])
+        for district_id, layer_id in places:
+            if district_id in existing:
+                continue
+            values = dict(increments)
+            try:
+                with transaction.atomic():
+                    DailyCount.objects.create(district_id=district_id, layer_id=layer_id, service_type_id=type_id,
+                                              day=day, **values)
+            except IntegrityError:
+                # A concurrent request created the row between our UPDATE and INSERT.
+                _add_to_rows(type_id, day, increments, [district_id])
 
 
-def refresh_request(request: ServiceRequest) -> None:
-    """Bring the counts up to date with `request` as it is now (idempotent)."""
-    with transaction.atomic():
-        stored = RequestContribution.objects.select_for_update().filter(request_id=request.pk).first()
-        layers = list(DistrictLayer.objects.order_by("pk"))
+def refresh_request(request: ServiceRequest, *, created: bool = False) -> None:
+    """Bring the counts up to date with `request` as it is now (idempotent). `created`: the
+    request was just inserted, so it cannot have a contribution yet."""
+    # No savepoint: a failure here fails the caller's write, which is what we want.
+    with transaction.atomic(savepoint=False):
+        stored = (None if created else
+                  RequestContribution.objects.select_for_update().filter(request_id=request.pk).first())
+        layers = district_layers()
         new = contribution_of(
             service_type_id=request.service_type_id, requested_at=request.requested_at,
             closed_at=request.closed_at, status=request.status, areas=_areas_of(request, layers),
@@ -184,12 +213,13 @@ def refresh_request(request: ServiceRequest) -> None:
             add_to(deltas, old, -1)
         add_to(deltas, new, 1)
         _apply(deltas)
-        RequestContribution.objects.update_or_create(
-            request_id=request.pk,
-            defaults={"service_type_id": new.service_type_id, "opened_day": new.opened_day,
-                      "closed_day": new.closed_day, "close_seconds": new.close_seconds,
-                      "district_ids": [list(a) for a in new.areas]},
-        )
+        values = {"service_type_id": new.service_type_id, "opened_day": new.opened_day,
+                  "closed_day": new.closed_day, "close_seconds": new.close_seconds,
+                  "district_ids": [list(a) for a in new.areas]}
+        if stored is None:
+            RequestContribution.objects.create(request_id=request.pk, **values)
+        else:
+            RequestContribution.objects.filter(request_id=request.pk).update(**values)
 
 
 def forget_request(request_id: int) -> None:

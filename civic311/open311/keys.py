@@ -14,13 +14,13 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from django.db import connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db import connection
 from django.utils import timezone
 
 from .models import ApiKey
 
 KEY_PREFIX = "o311_"
+_RETURNED = ("id", "name", "prefix", "rate_limit_per_minute")
 
 
 def new_secret() -> tuple[str, str, str]:
@@ -40,31 +40,56 @@ def find_active_key(key: str) -> ApiKey | None:
     return ApiKey.objects.filter(key_hash=hash_key(key), active=True).first()
 
 
+def claim_key(key: str, now: datetime | None = None) -> tuple[ApiKey | None, bool]:
+    """The write of a POST: (the active key `key` stands for, or None; whether a slot of
+    its rate limit was free and is now taken). One statement when the key is good and
+    within its limit, the case of nearly every write."""
+    if not key or len(key) > 200:
+        return None, False
+    claimed = _take_slot(f"{connection.ops.quote_name('key_hash')} = %s", [hash_key(key)], now)
+    if claimed is not None:
+        return claimed, True
+    return find_active_key(key), False
+
+
 def take_rate_limit_slot(api_key: ApiKey, now: datetime | None = None) -> bool:
     """Count one write against the key's limit; False when the limit of this minute is spent.
     Also records when the key was last used."""
+    return _take_slot(f"{connection.ops.quote_name('id')} = %s", [api_key.pk], now) is not None
+
+
+def _take_slot(match: str, params: list[str | int], now: datetime | None) -> ApiKey | None:
+    """One conditional UPDATE … RETURNING of the active key matching `match`: the key, or
+    None (no such active key, or its limit of this minute is spent)."""
     now = now or timezone.now()
     window = now.replace(second=0, microsecond=0)
-    slot = (
-        ApiKey.objects.filter(pk=api_key.pk, active=True)
-        .filter(~Q(window_started_at=window) | Q(window_count__lt=F("rate_limit_per_minute")))
+    ops = connection.ops
+    q = ops.quote_name
+    at_window, at_now = ops.adapt_datetimefield_value(window), ops.adapt_datetimefield_value(now)
+    sql = (
+        f"UPDATE {q(ApiKey._meta.db_table)} SET "
+        f"{q('window_count')} = CASE WHEN {q('window_started_at')} = %s THEN {q('window_count')} + 1 ELSE 1 END, "
+        f"{q('window_started_at')} = %s, {q('last_used_at')} = %s "
+        f"WHERE {match} AND {q('active')} AND ({q('window_started_at')} IS NULL "
+        f"OR {q('window_started_at')} <> %s OR {q('window_count')} < {q('rate_limit_per_minute')}) "
+        f"RETURNING {', '.join(q(name) for name in _RETURNED)}"
     )
-    changes = {
-        "window_count": Case(When(window_started_at=window, then=F("window_count") + 1), default=Value(1)),
-        "window_started_at": window,
-        "last_used_at": now,
-    }
-    # Inside a caller's transaction a SET LOCAL would change the durability of all of it.
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        with transaction.atomic():
+    with connection.cursor() as cursor:
+        # Inside a caller's transaction a SET LOCAL would change the durability of all of it.
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
             # A count of this minute's writes need not survive a crash: its commit does not
-            # wait for the WAL to reach the disk (the request's own commit still does).
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            updated = slot.update(**changes)
-    else:
-        updated = slot.update(**changes)
-    return updated == 1
+            # wait for the WAL to reach the disk (the request's own commit still does). The
+            # two statements of one query string are one implicit transaction.
+            cursor.execute("SET LOCAL synchronous_commit TO OFF; " + sql, [at_window, at_window, at_now, *params,
+                                                                           at_window])
+            cursor.nextset()
+        else:
+            cursor.execute(sql, [at_window, at_window, at_now, *params, at_window])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    # Columns that need no conversion from either database; the others load if asked for.
+    return ApiKey.from_db(connection.alias, list(_RETURNED), list(row))
 
 
 def seconds_to_next_window(now: datetime | None = None) -> int:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from civic311.audit.services import record_event
 from civic311.cases.models import RequestUpdate, ServiceRequest, Status
 from civic311.cases.services import add_external_update, submit_request
+from civic311.catalog.lookups import channel_by_code
 from civic311.catalog.models import Channel
 from civic311.contacts.models import RequestParty
 from civic311.contacts.services import record_request_party
@@ -29,7 +30,7 @@ def actor_label(api_key: ApiKey) -> str:
 
 
 def _channel() -> Channel | None:
-    return Channel.objects.filter(code=CHANNEL_CODE).first()
+    return channel_by_code(CHANNEL_CODE)
 
 
 def _record_person(request: ServiceRequest, person: PersonDetails, role: str, label: str) -> None:

@@ -13,6 +13,7 @@ from django.core.validators import URLValidator, validate_email
 from django.utils.datastructures import MultiValueDict
 
 from civic311.cases.services import NewAttachment
+from civic311.catalog.lookups import intake_service
 from civic311.catalog.models import ServiceType
 from civic311.places.models import Jurisdiction
 
@@ -161,21 +162,21 @@ def read_submission(
 ) -> Submission:
     problems: list[str] = []
     code = first(data, "service_code")
-    service = None
+    service = intake = None
     if code is None:
         problems.append("service_code is missing: choose one from services.xml or services.json.")
     else:
-        service = ServiceType.objects.filter(code=code, active=True).first()
-        if service is None:
+        intake = intake_service(code)
+        if intake is None:
             raise not_found(f"service_code {code[:100]!r} was not found.")
+        service = intake.service
     lat, long, address, address_id = _location(data, jurisdiction, problems)
     description = _description(data, problems)
     media_url = read_media_url(data, problems)
     person = read_person(data, problems)
     answers: dict[str, Answer] = {}
-    if service is not None:
-        questions = list(service.attributes.order_by("order", "code"))
-        answers, attribute_problems = check_answers(questions, raw_answers(data))
+    if intake is not None:
+        answers, attribute_problems = check_answers(intake.questions, raw_answers(data))
         problems.extend(attribute_problems)
     photos = _photos(files, problems)
     if problems or service is None:

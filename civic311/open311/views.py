@@ -27,6 +27,7 @@ from civic311.cases.models import Attachment, ServiceRequest, Status
 from civic311.cases.selectors import public_requests, public_updates
 from civic311.cases.services import RequestRefused, UpdateConflict
 from civic311.catalog.models import ServiceAttribute, ServiceType
+from civic311.places.lookup import current_jurisdiction
 from civic311.places.models import Jurisdiction
 
 from . import openapi, representations, statuses
@@ -34,7 +35,7 @@ from .districts import district_names
 from .errors import ErrorItem, Open311Error, bad_request, not_found
 from .jsonp import callback_name
 from .jsonp import wrap as wrap_jsonp
-from .keys import find_active_key, seconds_to_next_window, take_rate_limit_slot
+from .keys import claim_key, seconds_to_next_window
 from .models import ApiKey
 from .params import (
     MAX_IDS,
@@ -132,7 +133,7 @@ def _zone(name: str) -> tzinfo:
 def _place(params: MultiValueDict[str, str]) -> Place:
     """The instance's jurisdiction; a jurisdiction_id naming another one is a 404 (an empty
     one is the same as none)."""
-    jurisdiction = Jurisdiction.objects.first()
+    jurisdiction = current_jurisdiction()
     asked = first(params, "jurisdiction_id")
     if asked is not None and (jurisdiction is None or asked.lower() != jurisdiction.jurisdiction_id.lower()):
         served = f"; this server serves {jurisdiction.jurisdiction_id}" if jurisdiction else ""
@@ -166,10 +167,10 @@ def _api_key(params: MultiValueDict[str, str]) -> ApiKey:
     raw = first(params, "api_key")
     if raw is None:
         raise Open311Error(403, "api_key is missing: writes need the key issued to your application.")
-    api_key = find_active_key(raw)
+    api_key, slot_taken = claim_key(raw)
     if api_key is None:
         raise Open311Error(403, "api_key is invalid or has been revoked.")
-    if not take_rate_limit_slot(api_key):
+    if not slot_taken:
         wait = seconds_to_next_window()
         raise Open311Error(
             429,
@@ -200,7 +201,7 @@ def _collect(problems: list[str], read: Callable[[], Any]) -> Any:
 
 @open311_view(*READ)
 def discovery(request: HttpRequest, fmt: Format) -> HttpResponse:
-    jurisdiction = Jurisdiction.objects.first()
+    jurisdiction = current_jurisdiction()
     endpoint = request.build_absolute_uri(reverse("open311:discovery", kwargs={"fmt": fmt})).rsplit("/", 1)[0] + "/"
     changeset = openapi.CHANGESET
     name = jurisdiction.name if jurisdiction else "this city"

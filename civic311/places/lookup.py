@@ -10,7 +10,9 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
-from .models import District, DistrictLayer
+from civic311.config.reference_cache import ReferenceCache
+
+from .models import District, DistrictLayer, Jurisdiction
 
 
 class AreaIndex:
@@ -62,7 +64,23 @@ def index_for_layer(layer: DistrictLayer) -> AreaIndex:
     return index
 
 
+_layers: ReferenceCache[None, tuple[DistrictLayer, ...]] = ReferenceCache(
+    "district-layers", lambda _: tuple(DistrictLayer.objects.order_by("pk")), [DistrictLayer, District])
+_jurisdiction: ReferenceCache[None, Jurisdiction | None] = ReferenceCache(
+    "jurisdiction", lambda _: Jurisdiction.objects.first(), [Jurisdiction])
+
+
+def district_layers() -> tuple[DistrictLayer, ...]:
+    """Every district layer by id (from the reference cache: read-only)."""
+    return _layers.get(None)
+
+
+def current_jurisdiction() -> Jurisdiction | None:
+    """The jurisdiction this instance serves (from the reference cache: read-only)."""
+    return _jurisdiction.get(None)
+
+
 def neighborhood_index() -> AreaIndex | None:
     """The index of the neighborhood layer, or None if the city has not loaded one."""
-    layer = DistrictLayer.objects.filter(is_neighborhoods=True).first()
+    layer = next((layer for layer in district_layers() if layer.is_neighborhoods), None)
     return index_for_layer(layer) if layer is not None else None

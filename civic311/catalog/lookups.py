@@ -1,0 +1,41 @@
+"""The catalog rows intake reads on every request, from the per-process reference cache
+(`civic311.config.reference_cache`): a service type with its questions, a channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from civic311.config.reference_cache import ReferenceCache
+
+from .models import Channel, Department, Queue, ServiceAttribute, ServiceType
+
+
+@dataclass(frozen=True)
+class IntakeService:
+    """An active service type as intake sees it: the type (department and queue loaded)
+    and its questions in the order they are asked. Shared: read-only."""
+
+    service: ServiceType
+    questions: tuple[ServiceAttribute, ...]
+
+
+def _load_service(code: str) -> IntakeService | None:
+    service = ServiceType.objects.select_related("department", "queue").filter(code=code, active=True).first()
+    if service is None:
+        return None
+    return IntakeService(service, tuple(service.attributes.order_by("order", "code")))
+
+
+_services: ReferenceCache[str, IntakeService | None] = ReferenceCache(
+    "intake-services", _load_service, [ServiceType, ServiceAttribute, Department, Queue])
+_channels: ReferenceCache[str, Channel | None] = ReferenceCache(
+    "channels", lambda code: Channel.objects.filter(code=code).first(), [Channel])
+
+
+def intake_service(code: str) -> IntakeService | None:
+    """The active service type `code` with its questions, or None."""
+    return _services.get(code)
+
+
+def channel_by_code(code: str) -> Channel | None:
+    return _channels.get(code) if code else None

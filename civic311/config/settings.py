@@ -227,11 +227,14 @@ PORTAL_NEARBY_DAYS = int(os.environ.get("CIVIC311_PORTAL_NEARBY_DAYS", "90"))
 # and per-type overrides by service type code, e.g. {"graffiti": {"min_cases": 12}}.
 CIVIC311_INSIGHT_ALARM_RULE = {
     "recurrence_days": float(os.environ.get("CIVIC311_INSIGHT_RECURRENCE_DAYS", "100")),
-    "min_cases": int(os.environ.get("CIVIC311_INSIGHT_MIN_CASES", "12")),
-    "min_relative_risk": float(os.environ.get("CIVIC311_INSIGHT_MIN_RELATIVE_RISK", "5")),
+    "historical_recurrence_days": float(os.environ.get("CIVIC311_INSIGHT_HISTORICAL_RECURRENCE_DAYS", "40")),
+    "min_cases": int(os.environ.get("CIVIC311_INSIGHT_MIN_CASES", "2")),
+    "min_relative_risk": float(os.environ.get("CIVIC311_INSIGHT_MIN_RELATIVE_RISK", "0")),
     "episode_gap_days": 7,
 }
-CIVIC311_INSIGHT_ALARM_RULE_BY_TYPE: dict[str, dict[str, float]] = {}
+CIVIC311_INSIGHT_ALARM_RULE_BY_TYPE: dict[str, dict[str, float | int | bool]] = {}
+# Per-series detectors that raise alerts ("EWMA", "C1", "C2", "C3"); all are kept in each run's summary.
+CIVIC311_INSIGHT_SERIES_ALERTS = ("EWMA",)
 CIVIC311_INSIGHT_REPLICATIONS = int(os.environ.get("CIVIC311_INSIGHT_REPLICATIONS", "999"))
 CIVIC311_INSIGHT_MAX_RADIUS_KM = float(os.environ.get("CIVIC311_INSIGHT_MAX_RADIUS_KM", "3"))
 CIVIC311_INSIGHT_WORKERS = int(os.environ.get("CIVIC311_INSIGHT_WORKERS", "1"))

@@ -5,13 +5,17 @@ makes to one (acknowledge, comment, close with an outcome), each audited.
   alerts of their department (the departments concerned are stored on the alert).
 - Administrators and the staff of a department concerned acknowledge, comment and close;
   agents only read.
+- Apps above insight may let more people read some alerts (`register_reader`): notices lets
+  staff who follow a neighborhood's alerts read the alerts touching it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +25,14 @@ from civic311.staff import access
 from .models import Alert, AlertComment
 
 MAX_COMMENT = 4000
+ReaderHook = Callable[[User], Q]
+_READERS: list[ReaderHook] = []
+
+
+def register_reader(hook: ReaderHook) -> None:
+    """Add a rule giving a user read access to more alerts (a filter on Alert)."""
+    if hook not in _READERS:
+        _READERS.append(hook)
 
 
 class AlertRefused(Exception):
@@ -32,9 +44,12 @@ def visible_alerts(user: User) -> QuerySet[Alert]:
     if access.sees_all_departments(user):
         return alerts
     department_id = access.department_id_of(user)
-    if department_id is None:
-        return alerts.none()
-    return alerts.filter(departments=department_id)
+    allowed = Q(pk__in=[])
+    if department_id is not None:
+        allowed |= Q(pk__in=Alert.objects.filter(departments=department_id).values("pk"))
+    for hook in _READERS:
+        allowed |= Q(pk__in=Alert.objects.filter(hook(user)).values("pk"))
+    return alerts.filter(allowed)
 
 
 def can_work(user: User, alert: Alert) -> bool:

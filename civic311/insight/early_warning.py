@@ -1,10 +1,13 @@
 """The daily early-warning run: for each service type, the space-time permutation scan over
 the neighborhoods' daily counts (from the rollups, no recount) and the ESSENCE EWMA of each
-neighborhood's series with Benjamini–Hochberg; what passes the alarm rule (`alarm_rule`)
-becomes an alert with its evidence (the requests), seen by the departments concerned."""
+neighborhood's series with Benjamini–Hochberg (EARS C1–C3 computed alongside as the simple
+reference); what passes the alarm rule (`alarm_rule`) becomes an alert with its evidence (the
+requests), seen by the departments concerned. The scan's observed statistic of every day is
+kept (`ScanStatistic`): the rule compares today's cluster with the city's own past days."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Sequence
@@ -24,10 +27,10 @@ from civic311.places.models import District, DistrictLayer
 
 from . import signals
 from .alarm_rule import AlarmRule
-from .models import Alert, DailyCount, EarlyWarningRun
+from .models import Alert, DailyCount, EarlyWarningRun, ScanStatistic
 from .rollups import city_zone
-from .scan_statistic import build_circles, project_lonlat, space_time_permutation_scan
-from .series_alarms import benjamini_hochberg, essence_ewma
+from .scan_statistic import Circles, build_circles, project_lonlat, space_time_permutation_scan
+from .series_alarms import SeriesAlarms, benjamini_hochberg, ears, essence_ewma
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +38,9 @@ STUDY_DAYS = 365
 MAX_WINDOW_DAYS = 14
 SERIES_DAYS = 60  # the EWMA needs 28 baseline days + 2 guard days before the day studied
 SERIES_Q = 0.01
+# Per-series detectors: the EWMA raises alerts by default; EARS C1–C3 are the reference, their
+# flags kept in the run's summary (`CIVIC311_INSIGHT_SERIES_ALERTS` picks which ones alert).
+SERIES_DETECTORS = ("EWMA", "C1", "C2", "C3")
 EVIDENCE_LIMIT = 500
 RUN_LABEL = "early warning"
 
@@ -45,6 +51,7 @@ class Settings:
     replications: int
     max_radius_km: float
     workers: int
+    series_alerts: tuple[str, ...] = ("EWMA",)
 
 
 def configured(service_type: ServiceType | None = None) -> Settings:
@@ -58,7 +65,46 @@ def configured(service_type: ServiceType | None = None) -> Settings:
         replications=int(getattr(settings, "CIVIC311_INSIGHT_REPLICATIONS", 999)),
         max_radius_km=float(getattr(settings, "CIVIC311_INSIGHT_MAX_RADIUS_KM", 3.0)),
         workers=int(getattr(settings, "CIVIC311_INSIGHT_WORKERS", 1)),
+        series_alerts=tuple(m.upper() for m in getattr(settings, "CIVIC311_INSIGHT_SERIES_ALERTS", ("EWMA",))),
     )
+
+
+def scan_settings_key(district_ids: Sequence[int], max_radius_km: float) -> str:
+    """Names what a scan's statistic depends on besides the counts: a history is only
+    compared with statistics computed the same way (same areas, radius, windows, period)."""
+    areas = hashlib.sha256(",".join(map(str, district_ids)).encode()).hexdigest()[:10]
+    return f"stp {len(district_ids)} areas {areas} r{max_radius_km:g}km w{MAX_WINDOW_DAYS} s{STUDY_DAYS}"
+
+
+def scan_history(*, service_type: ServiceType, day: date, rule: AlarmRule, key: str, circles: Circles,
+                 districts: Sequence[District]) -> list[float]:
+    """The observed LLRs of the scans of the `rule.history_days` days before `day`, oldest
+    first, skipping days with no request in their study period. Days the run has not stored
+    (a new installation, a new type, changed settings) are computed now from the daily counts
+    — the observed statistic only, no Monte Carlo — and stored as backfilled."""
+    first = day - timedelta(days=rule.history_days)
+    stored = dict(ScanStatistic.objects.filter(service_type=service_type, settings=key, day__gte=first,
+                                               day__lt=day).values_list("day", "cases"))
+    missing = [first + timedelta(days=k) for k in range(rule.history_days)
+               if first + timedelta(days=k) not in stored]
+    if missing:
+        # One query: the counts of every missing day's study period.
+        span = (day - missing[0]).days + STUDY_DAYS - 1
+        counts = neighborhood_counts(service_type_id=service_type.pk, day=day - timedelta(days=1), days=span,
+                                     districts=districts)
+        end_of = {d: span - (day - d).days + 1 for d in missing}  # exclusive row index after day d
+        now = timezone.now()
+        rows = []
+        for d in missing:
+            table = counts[max(0, end_of[d] - STUDY_DAYS): end_of[d]]
+            cases = int(table.sum())
+            llr = space_time_permutation_scan(table, circles, max_window_days=MAX_WINDOW_DAYS,
+                                              replications=0).llr if cases else 0.0
+            rows.append(ScanStatistic(service_type=service_type, day=d, settings=key, llr=llr, cases=cases,
+                                      backfilled=True, computed_at=now))
+        ScanStatistic.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(ScanStatistic.objects.filter(service_type=service_type, settings=key, day__gte=first, day__lt=day,
+                                             cases__gt=0).order_by("day").values_list("llr", flat=True))
 
 
 def neighborhood_counts(*, service_type_id: int, day: date, days: int,
@@ -88,15 +134,20 @@ def _evidence(service_type: ServiceType, district_ids: Sequence[int], first: dat
     )
 
 
-def _record(*, kind: str, service_type: ServiceType, district_ids: list[int], day: date, window_start: date,
-            observed: int, expected: float, recurrence: float | None, p_value: float | None,
-            statistics: dict[str, Any], rule: AlarmRule) -> tuple[Alert, bool]:
-    """Store an alarm: a new alert, or the same episode's alert updated. (alert, created)"""
+def record_alarm(*, kind: str, service_type: ServiceType | None, district_ids: list[int], day: date,
+            window_start: date, observed: int, expected: float, recurrence: float | None, p_value: float | None,
+            statistics: dict[str, Any], rule: AlarmRule, evidence: list[int] | None = None,
+            department_ids: Sequence[int] = ()) -> tuple[Alert, bool]:
+    """Store an alarm: a new alert, or the same episode's alert updated. (alert, created)
+    `evidence` defaults to the type's requests in the areas over the window; the departments
+    are those of the evidence, of the type and `department_ids`."""
     now = timezone.now()
-    evidence = _evidence(service_type, district_ids, window_start, day)
+    if evidence is None:
+        assert service_type is not None
+        evidence = _evidence(service_type, district_ids, window_start, day)
     departments = set(ServiceRequest.objects.filter(pk__in=evidence, department__isnull=False)
-                      .values_list("department_id", flat=True).distinct())
-    if service_type.department_id is not None:
+                      .values_list("department_id", flat=True).distinct()) | set(department_ids)
+    if service_type is not None and service_type.department_id is not None:
         departments.add(service_type.department_id)
     ongoing = (Alert.objects.filter(kind=kind, service_type=service_type, districts__in=district_ids,
                                     last_detected_on__gte=day - timedelta(days=rule.episode_gap_days),
@@ -122,9 +173,9 @@ def _record(*, kind: str, service_type: ServiceType, district_ids: list[int], da
     alert.evidence.set(evidence)
     alert.departments.set(departments)
     record_event(action="alert.raised", target=alert, actor_label=RUN_LABEL,
-                 changes={"kind": kind, "service_type": service_type.code, "day": day.isoformat(),
-                          "districts": district_ids, "observed": observed, "expected": round(expected, 3),
-                          "requests": len(evidence)})
+                 changes={"kind": kind, "service_type": service_type.code if service_type else None,
+                          "day": day.isoformat(), "districts": district_ids, "observed": observed,
+                          "expected": round(expected, 3), "requests": len(evidence)})
     signals.alert_raised.send(sender=Alert, alert_id=alert.pk, department_ids=sorted(departments),
                               district_ids=district_ids)
     return alert, True
@@ -155,25 +206,48 @@ def run_for_type(service_type: ServiceType, day: date, *, seed: int | None = Non
             if cases:
                 xy = project_lonlat([d.centroid_long for d in districts], [d.centroid_lat for d in districts])
                 circles = build_circles(xy, max_radius_m=config.max_radius_km * 1000)
+                monte_carlo = config.rule.recurrence_days > 1  # 0: the rule asks the history only
                 scan = space_time_permutation_scan(
-                    counts, circles, max_window_days=MAX_WINDOW_DAYS, replications=config.replications,
+                    counts, circles, max_window_days=MAX_WINDOW_DAYS,
+                    replications=config.replications if monte_carlo else 0,
                     seed=seed if seed is not None else day.toordinal() * 1000 + service_type.pk,
-                    alarm_recurrence_days=config.rule.recurrence_days, sequential=True, workers=config.workers)
+                    alarm_recurrence_days=max(1.0, config.rule.recurrence_days), sequential=True,
+                    workers=config.workers)
+                key = scan_settings_key(ids, config.max_radius_km)
+                historical: float | None = None
+                history: list[float] = []
+                if config.rule.uses_history:
+                    history = scan_history(service_type=service_type, day=day, rule=config.rule, key=key,
+                                           circles=circles, districts=districts)
+                    historical = config.rule.historical_interval(scan.llr, history)
+                ScanStatistic.objects.update_or_create(
+                    service_type=service_type, day=day, settings=key,
+                    defaults={"llr": scan.llr, "cases": cases, "backfilled": False, "computed_at": timezone.now()})
                 summary["scan"] = {"llr": scan.llr, "observed": scan.observed, "expected": scan.expected,
                                    "recurrence_interval_days": scan.recurrence_interval_days,
+                                   "historical_recurrence_interval_days": historical,
+                                   "history_days": len(history),
                                    "areas": [ids[a] for a in scan.areas], "window_days": scan.window_days}
                 if scan.areas and config.rule.alarms(recurrence_days=scan.recurrence_interval_days,
-                                                     observed=scan.observed, expected=scan.expected):
-                    alert, created = _record(
+                                                     observed=scan.observed, expected=scan.expected,
+                                                     historical_recurrence_days=historical):
+                    alert, created = record_alarm(
                         kind=Alert.Kind.CLUSTER, service_type=service_type, district_ids=[ids[a] for a in scan.areas],
                         day=day, window_start=day - timedelta(days=scan.window_days - 1), observed=scan.observed,
                         expected=scan.expected, recurrence=scan.recurrence_interval_days, p_value=scan.p_value,
                         statistics={"method": scan.method, "llr": scan.llr, "window_days": scan.window_days,
                                     "radius_m": scan.radius_m, "replications": scan.replications,
-                                    "stopped_early": scan.stopped_early},
+                                    "stopped_early": scan.stopped_early,
+                                    "historical_recurrence_interval_days": historical,
+                                    "history_days": len(history)},
                         rule=config.rule)
                     summary["alerts"].append({"id": alert.pk, "kind": "cluster", "new": created})
-                summary["alerts"] += _series_alarms(service_type, day, counts[-SERIES_DAYS:], ids, config.rule)
+                flags = series_flags(counts[-SERIES_DAYS:])
+                summary["series"] = {name: [ids[a] for a in flagged] for name, (flagged, _) in flags.items()}
+                for name in config.series_alerts:
+                    if name in flags:
+                        summary["alerts"] += _series_alarms(service_type, day, counts[-SERIES_DAYS:], ids,
+                                                            config.rule, name, *flags[name])
         run, _ = EarlyWarningRun.objects.update_or_create(
             day=day, service_type=service_type,
             defaults={"started_at": started, "seconds": time.perf_counter() - clock, "cases": cases,
@@ -181,26 +255,44 @@ def run_for_type(service_type: ServiceType, day: date, *, seed: int | None = Non
     return run
 
 
-def _series_alarms(service_type: ServiceType, day: date, recent: np.ndarray, ids: list[int],
-                   rule: AlarmRule) -> list[dict[str, Any]]:
-    """EWMA on each neighborhood's series, Benjamini–Hochberg across them; the flagged
-    neighborhoods whose count today also passes the rule's size and relative-risk limits."""
-    result = essence_ewma(recent.T)
-    p_today = np.nan_to_num(result.p_value[:, -1], nan=1.0)
-    rejected = benjamini_hochberg(p_today, SERIES_Q)
-    baseline = recent[-30:-2].mean(axis=0)  # the EWMA's 28-day baseline before its 2 guard days
+def series_flags(recent: np.ndarray) -> dict[str, tuple[list[int], np.ndarray]]:
+    """Per detector (EWMA, EARS C1, C2, C3) on each area's series of `recent` [day, area]:
+    the areas flagged on the last day, and the p-values used (or, for C3, which has no
+    reference distribution, the C3 statistics). The EWMA, C1 and C2 flag with
+    Benjamini–Hochberg across the areas at q = `SERIES_Q`; C3 flags above its threshold 2."""
+    series = recent.T
+    results: dict[str, SeriesAlarms] = {"EWMA": essence_ewma(series), "C1": ears(series, "C1"),
+                                        "C2": ears(series, "C2"), "C3": ears(series, "C3")}
+    out: dict[str, tuple[list[int], np.ndarray]] = {}
+    for name, result in results.items():
+        if name == "C3":
+            statistic = np.nan_to_num(result.statistic[:, -1], nan=0.0)
+            out[name] = ([int(a) for a in np.flatnonzero(result.alarm[:, -1])], statistic)
+            continue
+        p_today = np.nan_to_num(result.p_value[:, -1], nan=1.0)
+        out[name] = ([int(a) for a in np.flatnonzero(benjamini_hochberg(p_today, SERIES_Q))], p_today)
+    return out
+
+
+def _series_alarms(service_type: ServiceType, day: date, recent: np.ndarray, ids: list[int], rule: AlarmRule,
+                   method: str, flagged_areas: list[int], values: np.ndarray) -> list[dict[str, Any]]:
+    """The areas a per-series detector flagged whose count today also passes the rule's
+    series size and relative-risk limits (against the 28-day baseline before the 2 guard days)
+    become one alert of the day."""
+    baseline = recent[-30:-2].mean(axis=0)
     today = recent[-1]
-    flagged = [a for a in np.flatnonzero(rejected)
-               if rule.alarms(recurrence_days=float("inf"), observed=int(today[a]), expected=float(baseline[a]))]
+    flagged = [a for a in flagged_areas if rule.series_alarms(observed=int(today[a]), expected=float(baseline[a]))]
     if not flagged:
         return []
-    alert, created = _record(
+    label = "ESSENCE EWMA, Benjamini-Hochberg q=0.01" if method == "EWMA" else (
+        "EARS C3 > 2" if method == "C3" else f"EARS {method}, Benjamini-Hochberg q=0.01")
+    key = "statistics" if method == "C3" else "p_values"
+    alert, created = record_alarm(
         kind=Alert.Kind.SERIES, service_type=service_type, district_ids=[ids[a] for a in flagged], day=day,
         window_start=day, observed=int(today[flagged].sum()), expected=float(baseline[flagged].sum()),
-        recurrence=None, p_value=float(p_today[flagged].min()),
-        statistics={"method": "ESSENCE EWMA, Benjamini-Hochberg q=0.01",
-                    "p_values": {str(ids[a]): float(p_today[a]) for a in flagged}}, rule=rule)
-    return [{"id": alert.pk, "kind": "series", "new": created}]
+        recurrence=None, p_value=None if method == "C3" else float(values[flagged].min()),
+        statistics={"method": label, key: {str(ids[a]): float(values[a]) for a in flagged}}, rule=rule)
+    return [{"id": alert.pk, "kind": "series", "method": method, "new": created}]
 
 
 def run_all(day: date | None = None) -> list[EarlyWarningRun]:

@@ -78,12 +78,14 @@ class RequestContribution(models.Model):
 
 class Alert(models.Model):
     """An early warning: an emerging cluster (space-time scan) or an unusual series (EWMA)
-    of one service type in some neighborhoods, with the requests behind it. A cluster still
-    flagged on the following mornings updates its alert (one alert per episode)."""
+    of one service type in some neighborhoods, or a troubled neighborhood (the weekly
+    cross-department hot spot of several types; no single service type), with the requests
+    behind it. A finding repeated on the following runs updates its alert (one per episode)."""
 
     class Kind(models.TextChoices):
         CLUSTER = "cluster", _("Emerging cluster")
         SERIES = "series", _("Unusual count")
+        TROUBLED = "troubled", _("Troubled neighborhood")
 
     class State(models.TextChoices):
         OPEN = "open", _("New")
@@ -97,7 +99,8 @@ class Alert(models.Model):
         FALSE_ALARM = "false_alarm", _("False alarm")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    service_type = models.ForeignKey(ServiceType, on_delete=models.CASCADE, related_name="+")
+    service_type = models.ForeignKey(ServiceType, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                                     help_text=_("Empty for a troubled neighborhood (several types)"))
     districts = models.ManyToManyField(District, related_name="+")
     departments = models.ManyToManyField("catalog.Department", related_name="+",
                                          help_text=_("The departments that see the alert"))
@@ -128,6 +131,13 @@ class Alert(models.Model):
     @property
     def relative_risk(self) -> float | None:
         return self.observed / self.expected if self.expected > 0 else None
+
+    @property
+    def subject(self) -> str:
+        """What the alert is about: its service type, or the types behind a troubled neighborhood."""
+        if self.service_type is not None:
+            return self.service_type.name
+        return ", ".join(str(name) for name in self.statistics.get("service_type_names", []))
 
 
 class AlertComment(models.Model):
@@ -161,3 +171,25 @@ class EarlyWarningRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.service_type_id}"
+
+
+class ScanStatistic(models.Model):
+    """The observed log-likelihood ratio of one day's space-time permutation scan of one type
+    (no Monte Carlo): the city's own history that the alarm rule compares today's cluster
+    with (`alarm_rule.historical_recurrence_interval`). `settings` names the scan's settings
+    (areas, radius, windows); a history is only compared with itself."""
+
+    service_type = models.ForeignKey(ServiceType, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    settings = models.CharField(max_length=80)
+    llr = models.FloatField()
+    cases = models.PositiveIntegerField()
+    backfilled = models.BooleanField(default=False, help_text=_("Computed later from the daily counts"))
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["service_type", "settings", "day"],
+                                               name="insight_one_scan_statistic_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.service_type_id}: {self.llr:.2f}"

@@ -1,7 +1,8 @@
 """Early-warning alerts reach the departments concerned: when insight raises an alert
 (`alert_raised`, sent inside the transaction that stores it), each active supervisor of
-each concerned department gets one e-mail in the outbox, written in the same transaction,
-so a rolled-back alert sends nothing. The message says what the alert is (service type,
+each concerned department, and each staff member who follows one of its neighborhoods
+(`alert_followers`, the staff neighborhood digest), gets one e-mail in the outbox, written
+in the same transaction, so a rolled-back alert sends nothing. The message says what the alert is (service type,
 neighborhoods, window, requests counted against expected) and links to the alert's staff
 page; it names no resident and no request's reporter."""
 
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from civic311.insight.models import Alert
 
-from . import outbox
+from . import alert_followers, outbox
 from .models import OutboxMessage, Subscriber
 from .supervisor_digest import supervisors
 
@@ -56,7 +57,7 @@ def facts(alert_id: int, district_ids: Sequence[int]) -> AlertFacts | None:
     names = sorted(alert.districts.filter(pk__in=list(district_ids)).values_list("name", flat=True)
                    if district_ids else alert.districts.values_list("name", flat=True))
     return AlertFacts(
-        alert_id=alert.pk, kind=alert.kind, service_type=alert.service_type.name, neighborhoods=list(names),
+        alert_id=alert.pk, kind=alert.kind, service_type=alert.subject, neighborhoods=list(names),
         window_start=alert.window_start.isoformat(), window_end=alert.last_detected_on.isoformat(),
         observed=alert.observed, expected=alert.expected,
     )
@@ -80,8 +81,9 @@ def languages_of(users: Sequence[User]) -> dict[str, str]:
     return found
 
 
-def compose(f: AlertFacts, language: str) -> tuple[str, str]:
-    """(subject, body) of the alert message in `language`."""
+def compose(f: AlertFacts, language: str, *, follower: bool = False) -> tuple[str, str]:
+    """(subject, body) of the alert message in `language`; `follower`: sent because the
+    person follows one of its neighborhoods rather than as a supervisor concerned."""
     with translation.override(language):
         kind = str(Alert.Kind(f.kind).label)
         places = ", ".join(f.neighborhoods) or _("the city")
@@ -89,7 +91,8 @@ def compose(f: AlertFacts, language: str) -> tuple[str, str]:
         if len(subject) > SUBJECT_LIMIT:  # many neighborhoods: the body lists them all
             subject = subject[: SUBJECT_LIMIT - 1] + "…"
         lines = [
-            _("Civic311 raised an early-warning alert for your department."),
+            _("Civic311 raised an early-warning alert in a neighborhood you follow.") if follower
+            else _("Civic311 raised an early-warning alert for your department."),
             "",
             _("Alert: %(kind)s") % {"kind": kind},
             _("Service type: %(type)s") % {"type": f.service_type},
@@ -104,19 +107,23 @@ def compose(f: AlertFacts, language: str) -> tuple[str, str]:
 
 
 def notify_supervisors(*, alert_id: int, department_ids: Sequence[int], district_ids: Sequence[int]) -> int:
-    """Write one e-mail per active supervisor of each department in `department_ids`
-    (inside the caller's transaction; a supervisor already told of this alert is skipped).
+    """Write one e-mail per active supervisor of each department in `department_ids` and per
+    staff member following one of `district_ids` (inside the caller's transaction; a person
+    already told of this alert is skipped, a supervisor who also follows gets one message).
     Returns how many messages were written."""
-    if not department_ids:
+    people: dict[int, User] = {}
+    for users in supervisors(set(department_ids)).values() if department_ids else []:
+        for user in users:
+            people.setdefault(user.pk, user)
+    following = set()
+    for user in alert_followers.followers(district_ids):
+        if user.pk not in people:
+            people[user.pk] = user
+            following.add(user.pk)
+    if not people:
         return 0
     about = facts(alert_id, district_ids)
     if about is None:
-        return 0
-    people: dict[int, User] = {}
-    for users in supervisors(set(department_ids)).values():
-        for user in users:
-            people.setdefault(user.pk, user)
-    if not people:
         return 0
     done = set(OutboxMessage.objects.filter(reference__in=[reference(alert_id, pk) for pk in people])
                .values_list("reference", flat=True))
@@ -127,7 +134,7 @@ def notify_supervisors(*, alert_id: int, department_ids: Sequence[int], district
         if key in done:
             continue
         language = languages.get(user.email.lower(), settings.LANGUAGE_CODE)
-        subject, body = compose(about, language)
+        subject, body = compose(about, language, follower=pk in following)
         messages.append(outbox.NewMessage(channel=OutboxMessage.ChannelName.EMAIL, recipient=user.email,
                                           subject=subject, body=body, kind=OutboxMessage.Kind.OTHER,
                                           language=language, reference=key))

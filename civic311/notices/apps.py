@@ -21,6 +21,11 @@ class NoticesConfig(AppConfig):
         from civic311.insight import signals as insight_signals
 
         insight_signals.alert_raised.connect(receivers.on_alert_raised, dispatch_uid="notices.alert_raised")
+        from civic311.insight import alerts as insight_alerts
+
+        from . import alert_followers
+
+        insight_alerts.register_reader(alert_followers.alerts_followed_by)  # followers read their alerts
         from civic311.contacts import history
 
         from . import desk_history

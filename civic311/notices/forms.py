@@ -109,3 +109,18 @@ class SubscribeForm(FollowForm):
         if channel == OutboxMessage.ChannelName.SMS:
             return str(self.cleaned_data["phone"])
         return str(self.cleaned_data["webhook_url"])
+
+
+class FollowNeighborhoodsForm(forms.Form):
+    """The neighborhoods whose early-warning alerts a staff member wants by e-mail."""
+
+    districts = forms.ModelMultipleChoiceField(
+        queryset=District.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Neighborhoods"), error_messages={"invalid_choice": _("Choose neighborhoods from the list."),
+                                                  "invalid_pk_value": _("Choose neighborhoods from the list.")})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["districts"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = neighborhoods()

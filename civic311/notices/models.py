@@ -232,3 +232,20 @@ class Announcement(models.Model):
         chosen = [(self.by_email, OutboxMessage.ChannelName.EMAIL), (self.by_sms, OutboxMessage.ChannelName.SMS),
                   (self.by_webhook, OutboxMessage.ChannelName.WEBHOOK)]
         return [str(name) for on, name in chosen if on]
+
+
+class NeighborhoodAlertFollower(models.Model):
+    """A staff member follows a neighborhood's early-warning alerts (the staff neighborhood
+    digest): every new alert that touches it is e-mailed to the account's address through
+    the outbox, whichever department it concerns."""
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="+")
+    district = models.ForeignKey("places.District", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "district"], name="one_follow_per_user_district")]
+        indexes = [models.Index(fields=["district"], name="alert_follower_district")]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} follows district {self.district_id}"

@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("announcements/<int:pk>/", views.announcement_detail, name="announcement"),
     path("announcements/<int:pk>.ics", views.announcement_ical, name="announcement-ical"),
     path("calendar.ics", views.calendar_ical, name="calendar"),
+    path("staff/alert-neighborhoods/", views.follow_alerts, name="follow-alerts"),
     path("feeds/rss/", feeds.AnnouncementsRss(), name="feed-rss"),
     path("feeds/atom/", feeds.AnnouncementsAtom(), name="feed-atom"),
     path("feeds/neighborhood/<int:district>/rss/", feeds.AnnouncementsRss(), name="feed-neighborhood-rss"),

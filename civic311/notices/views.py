@@ -3,15 +3,19 @@ forms parse, `subscriptions` does the work."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from . import announcements, subscriptions
-from .forms import FollowForm, SubscribeForm, neighborhoods
+from civic311.staff.views import page, staff_required
+
+from . import alert_followers, announcements, subscriptions
+from .forms import FollowForm, FollowNeighborhoodsForm, SubscribeForm, neighborhoods
 from .models import Topic
 from .subscriptions import BadLink, Choice, SubscriptionRefused
 
@@ -152,3 +156,25 @@ def _ical(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def follow_alerts(request: HttpRequest) -> HttpResponse:
+    """Staff: choose the neighborhoods whose early-warning alerts come to you by e-mail."""
+    user = request.user
+    assert isinstance(user, User)
+    if request.method == "POST":
+        form = FollowNeighborhoodsForm(request.POST)
+        if form.is_valid():
+            try:
+                alert_followers.set_followed(user=user, district_ids=[d.pk for d in form.cleaned_data["districts"]])
+            except alert_followers.FollowRefused as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(request, _("Saved: alerts in these neighborhoods will reach %(address)s.")
+                                 % {"address": user.email or "—"})
+                return redirect("notices:follow-alerts")
+        return page(request, "notices/follow_alerts.html", {"form": form}, status=400)
+    form = FollowNeighborhoodsForm(initial={"districts": alert_followers.followed_districts(user)})
+    return page(request, "notices/follow_alerts.html", {"form": form})

@@ -18,9 +18,10 @@ from shapely.geometry import box, mapping
 from civic311.audit.models import AuditEvent
 from civic311.cases.models import ServiceRequest, Status
 from civic311.catalog.models import Department, ServiceType
-from civic311.insight import early_warning, rollups, signals
+from civic311.insight import early_warning, rollups, signals, troubled
 from civic311.insight.alarm_rule import AlarmRule, new_episodes
-from civic311.insight.models import Alert, AlertComment, EarlyWarningRun
+from civic311.insight.models import Alert, AlertComment, EarlyWarningRun, ScanStatistic
+from civic311.insight.scan_statistic import build_circles, project_lonlat, space_time_permutation_scan
 from civic311.places.models import District
 from civic311.places.profiles import load_profile
 from civic311.places.services import AreaFeature, ensure_jurisdiction, load_layer
@@ -124,7 +125,7 @@ def test_pure_noise_stays_quiet(grid: list[District], dumping: ServiceType) -> N
 
 
 def test_a_small_cluster_is_below_the_alarm_rule() -> None:
-    rule = AlarmRule(min_cases=8, min_relative_risk=3.0)  # a stricter city than the default
+    rule = AlarmRule(historical_recurrence_days=0, min_cases=8, min_relative_risk=3.0)  # size limits only
     assert rule.alarms(recurrence_days=1000, observed=8, expected=2.0)
     assert not rule.alarms(recurrence_days=1000, observed=7, expected=1.0)  # too few requests
     assert not rule.alarms(recurrence_days=1000, observed=12, expected=5.0)  # RR 2.4
@@ -281,3 +282,134 @@ def test_the_alert_list_takes_the_same_queries_for_one_alert_or_many(grid: list[
         response = client.get("/insight/alerts/")
     assert len(response.context["alerts"]) == 8
     assert len(many) == len(one)
+
+
+def bursts(service_type: ServiceType, grid: list[District], *, every: int, size: int = 24) -> None:
+    """`size` extra requests over two days in one square after another, every `every` days of
+    the year before DAY: bursts like today's are ordinary in this city."""
+    status = Status.objects.get(code="new")
+    rows = [(DAY - timedelta(days=back + k % 2), grid[(back // every) % len(grid)])
+            for back in range(every, 350, every) for k in range(size)]
+    ServiceRequest.objects.bulk_create([
+        ServiceRequest(public_id=f"EW-burst-{i}", service_type=service_type, detailed_status=status, status="open",
+                       neighborhood=square, lat=square.centroid_lat, long=square.centroid_long,
+                       requested_at=datetime(day.year, day.month, day.day, 16, tzinfo=UTC),
+                       updated_at=datetime.now(UTC), department=service_type.department)
+        for i, (day, square) in enumerate(rows)])
+    rollups.rebuild()
+
+
+def test_a_burst_the_city_sees_every_few_weeks_is_no_alert(grid: list[District], dumping: ServiceType,
+                                                          settings: Any) -> None:
+    history(dumping, grid, planted=24)
+    bursts(dumping, grid, every=10)
+    run = early_warning.run_for_type(dumping, DAY)
+    scan = run.summary["scan"]
+    assert scan["recurrence_interval_days"] >= 100  # unusual for pure chance...
+    assert scan["history_days"] == 364 and scan["historical_recurrence_interval_days"] < 40  # ...not for this city
+    assert not Alert.objects.filter(kind=Alert.Kind.CLUSTER).exists()
+    # The Monte Carlo interval alone (the history switched off) would have raised it.
+    settings.CIVIC311_INSIGHT_ALARM_RULE = {"historical_recurrence_days": 0}
+    early_warning.run_for_type(dumping, DAY)
+    assert Alert.objects.filter(kind=Alert.Kind.CLUSTER).count() == 1
+
+
+def test_the_history_is_computed_once_and_kept(grid: list[District], dumping: ServiceType) -> None:
+    history(dumping, grid, planted=24)
+    run = early_warning.run_for_type(dumping, DAY)
+    assert run.summary["scan"]["historical_recurrence_interval_days"] == 365.0  # a record: (364 + 1) / 1
+    stored = ScanStatistic.objects.filter(service_type=dumping)
+    assert stored.filter(backfilled=True).count() == 365  # DAY − 365 … DAY − 1 (the first one without requests)
+    today = stored.get(day=DAY)
+    assert not today.backfilled and today.llr == run.summary["scan"]["llr"] and today.cases == run.cases
+    early_warning.run_for_type(dumping, DAY + timedelta(days=1))
+    assert stored.filter(backfilled=True).count() == 365 and stored.filter(backfilled=False).count() == 2
+    # A past day's statistic is the scan of that day's own 365 days.
+    past = DAY - timedelta(days=100)
+    counts = early_warning.neighborhood_counts(service_type_id=dumping.pk, day=past, days=365, districts=grid)
+    xy = project_lonlat([d.centroid_long for d in grid], [d.centroid_lat for d in grid])
+    expected = space_time_permutation_scan(counts, build_circles(xy, max_radius_m=3000), replications=0).llr
+    assert stored.get(day=past).llr == pytest.approx(expected)
+
+
+def test_a_city_without_a_long_history_is_told_of_large_clusters_only(grid: list[District], dumping: ServiceType,
+                                                                      settings: Any) -> None:
+    # A month of requests: too short a history for a 40-day interval, so the size limits decide.
+    settings.CIVIC311_INSIGHT_ALARM_RULE = {"large_min_cases": 12, "large_min_relative_risk": 3.0}
+    history(dumping, grid, planted=4, days=30)
+    run = early_warning.run_for_type(dumping, DAY)
+    assert run.summary["scan"]["historical_recurrence_interval_days"] is None
+    assert run.summary["scan"]["observed"] < 12 and not Alert.objects.exists()
+    status, square = Status.objects.get(code="new"), grid[HOT]
+    ServiceRequest.objects.bulk_create([  # a large burst on top
+        ServiceRequest(public_id=f"EW-large-{i}", service_type=dumping, detailed_status=status, status="open",
+                       neighborhood=square, lat=square.centroid_lat, long=square.centroid_long,
+                       requested_at=datetime(DAY.year, DAY.month, DAY.day, 17, tzinfo=UTC),
+                       updated_at=datetime.now(UTC), department=dumping.department) for i in range(20)])
+    rollups.rebuild()
+    run = early_warning.run_for_type(dumping, DAY)
+    alert = Alert.objects.get(kind=Alert.Kind.CLUSTER)
+    assert grid[HOT] in alert.districts.all()
+    assert alert.observed >= 12 and alert.observed >= 3 * alert.expected
+
+
+def test_ears_c1_to_c3_are_the_reference_next_to_the_ewma(grid: list[District], dumping: ServiceType,
+                                                          settings: Any) -> None:
+    history(dumping, grid, planted=24)
+    run = early_warning.run_for_type(dumping, DAY)
+    assert set(run.summary["series"]) == {"EWMA", "C1", "C2", "C3"}
+    for method in ("EWMA", "C2", "C3"):
+        assert grid[HOT].pk in run.summary["series"][method], method
+    # C1's baseline ends yesterday, which holds half the burst: C1 misses it (the guard days' reason).
+    assert grid[HOT].pk not in run.summary["series"]["C1"]
+    assert [a["method"] for a in run.summary["alerts"] if a["kind"] == "series"] == ["EWMA"]
+    settings.CIVIC311_INSIGHT_SERIES_ALERTS = ("C2",)
+    Alert.objects.filter(kind=Alert.Kind.SERIES).delete()
+    run = early_warning.run_for_type(dumping, DAY)
+    assert [a["method"] for a in run.summary["alerts"] if a["kind"] == "series"] == ["C2"]
+    assert Alert.objects.get(kind=Alert.Kind.SERIES).statistics["method"].startswith("EARS C2")
+
+
+def test_the_weekly_run_keeps_troubled_neighborhoods_as_alerts(db: None, dumping: ServiceType) -> None:
+    grid = square_neighborhoods(5)
+    block = (6, 7, 11, 12)
+    planted = history(dumping, grid, planted=30, days=84, hot=block)
+    works = Department.objects.create(code="PWD", name="Public Works")
+    graffiti = ServiceType.objects.create(code="graffiti", name="Graffiti", department=works)
+    history(graffiti, grid, planted=30, seed=5, days=84, hot=block)
+    raised: list[dict[str, Any]] = []
+
+    def listen(**kwargs: Any) -> None:
+        raised.append(kwargs)
+
+    signals.alert_raised.connect(listen)
+    try:
+        stored = troubled.store_alerts(last_day=DAY)
+    finally:
+        signals.alert_raised.disconnect(listen)
+    assert stored and all(created for _, created in stored)
+    alerts = list(Alert.objects.filter(kind=Alert.Kind.TROUBLED))
+    assert len(alerts) == len(stored) == len(raised)
+    assert {d.pk for a in alerts for d in a.districts.all()} <= {grid[i].pk for i in block}
+    first = alerts[0]
+    assert first.service_type is None and set(first.statistics["service_type_codes"]) == {"dumping", "graffiti"}
+    assert set(first.departments.values_list("code", flat=True)) == {"SAN", "PWD"}
+    assert set(planted) & set(Alert.evidence.through.objects.values_list("servicerequest_id", flat=True))
+    # The next week's run finds the same neighborhoods: the same alerts, updated.
+    troubled.store_alerts(last_day=DAY + timedelta(days=7))
+    assert Alert.objects.filter(kind=Alert.Kind.TROUBLED).count() == len(alerts)
+    # Worked like any alert, by a department concerned.
+    crew = logged_in(make_user("painter", StaffProfile.Role.DEPARTMENT_STAFF, works))
+    page = crew.get(f"/insight/alerts/{first.pk}/").content.decode()
+    assert "Troubled neighborhood" in page and "Graffiti" in page and "new hot spot" in page
+    assert crew.post(f"/insight/alerts/{first.pk}/", {"action": "acknowledge"}).status_code == 302
+    first.refresh_from_db()
+    assert first.state == "acknowledged"
+    assert "Graffiti" in crew.get("/insight/alerts/").content.decode()
+
+
+def test_the_weekly_run_is_scheduled() -> None:
+    from django_q.models import Schedule
+
+    schedule = Schedule.objects.get(func="civic311.insight.tasks.weekly_troubled_neighborhoods")
+    assert schedule.schedule_type == Schedule.WEEKLY

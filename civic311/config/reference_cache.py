@@ -35,8 +35,9 @@ class ReferenceCache(Generic[K, V]):
     """`get(key)` returns `load(key)`, loaded at most once per lifetime per process."""
 
     def __init__(self, name: str, load: Callable[[K], V], models: Iterable[type[Model]],
-                 max_entries: int = 1000) -> None:
+                 max_entries: int = 1000, clock: Callable[[], float] = time.monotonic) -> None:
         self.name = name
+        self._clock = clock
         # Keys can come from clients (a posted service_code): a bound keeps junk from piling up.
         self.max_entries = max_entries
         self._load = load
@@ -49,7 +50,7 @@ class ReferenceCache(Generic[K, V]):
         _all.append(self)
 
     def get(self, key: K) -> V:
-        now = time.monotonic()
+        now = self._clock()
         entry = self._entries.get(key)
         if entry is not None and entry[0] > now:
             return entry[1]

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 
+from civic311.cases.deferred import run_or_defer
 from civic311.cases.models import ServiceRequest
 
 from . import rollups
@@ -23,7 +24,8 @@ def _request_saved(sender: type[ServiceRequest], instance: ServiceRequest, creat
         return  # loaddata: the rebuild command counts fixtures
     if not created and update_fields is not None and not (set(update_fields) & rollups.WATCHED_FIELDS):
         return
-    rollups.refresh_request(instance, created=created)
+    # Intake defers it to the end of its transaction (cases.deferred): a short row lock.
+    run_or_defer(lambda: rollups.refresh_request(instance, created=created))
 
 
 def _request_deleted(sender: type[ServiceRequest], instance: ServiceRequest, **kwargs: Any) -> None:

@@ -72,19 +72,16 @@ def _take_slot(match: str, params: list[str | int], now: datetime | None) -> Api
         f"{q('window_started_at')} = %s, {q('last_used_at')} = %s "
         f"WHERE {match} AND {q('active')} AND ({q('window_started_at')} IS NULL "
         f"OR {q('window_started_at')} <> %s OR {q('window_count')} < {q('rate_limit_per_minute')}) "
-        f"RETURNING {', '.join(q(name) for name in _RETURNED)}"
     )
+    # Inside a caller's transaction a local setting would change the durability of all of it.
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # A count of this minute's writes need not survive a crash: its commit does not wait
+        # for the WAL to reach the disk (the request's own commit still does). The statement
+        # is its own transaction: the setting, evaluated once, lasts for it alone.
+        sql += "AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL "
+    sql += f"RETURNING {', '.join(q(name) for name in _RETURNED)}"
     with connection.cursor() as cursor:
-        # Inside a caller's transaction a SET LOCAL would change the durability of all of it.
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            # A count of this minute's writes need not survive a crash: its commit does not
-            # wait for the WAL to reach the disk (the request's own commit still does). The
-            # two statements of one query string are one implicit transaction.
-            cursor.execute("SET LOCAL synchronous_commit TO OFF; " + sql, [at_window, at_window, at_now, *params,
-                                                                           at_window])
-            cursor.nextset()
-        else:
-            cursor.execute(sql, [at_window, at_window, at_now, *params, at_window])
+        cursor.execute(sql, [at_window, at_window, at_now, *params, at_window])
         row = cursor.fetchone()
     if row is None:
         return None

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from civic311.audit.services import record_event
+from civic311.cases.deferred import deferred_writes
 from civic311.cases.models import RequestUpdate, ServiceRequest, Status
 from civic311.cases.services import add_external_update, submit_request
 from civic311.catalog.lookups import channel_by_code
@@ -43,6 +44,11 @@ def _record_person(request: ServiceRequest, person: PersonDetails, role: str, la
 @transaction.atomic
 def file_request(*, submission: Submission, api_key: ApiKey) -> ServiceRequest:
     """File a request posted by the application holding `api_key`."""
+    with deferred_writes():
+        return _file_request(submission, api_key)
+
+
+def _file_request(submission: Submission, api_key: ApiKey) -> ServiceRequest:
     label = actor_label(api_key)
     request = submit_request(
         service_type=submission.service,

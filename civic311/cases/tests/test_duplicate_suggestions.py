@@ -141,3 +141,25 @@ def test_the_measures() -> None:
     assert tokens("The lamp-post, near 12 Elm St!") == frozenset({"lamp", "post", "12", "elm"})
     assert jaccard(frozenset({"a1", "b2"}), frozenset({"b2", "c3"})) == pytest.approx(1 / 3)
     assert jaccard(frozenset(), frozenset({"x"})) == 0
+
+
+@pytest.mark.parametrize(("lat", "long"), [
+    (42.3475, -71.0625),  # on a grid line of both coordinates (west of Greenwich: negative)
+    (42.34749, -71.06249),  # just south-east of it
+    (-33.8675, 151.2075),  # south of the equator, east of Greenwich
+    (0.0001, -0.0001),  # where truncation and rounding of the cell differ most
+])
+def test_neighbours_across_a_grid_cell_edge_are_found(streetlight: ServiceType, lat: float, long: float) -> None:
+    # The candidates come from the (geocell, requested_at) index: a request 60 m away in
+    # the next cell, whichever way the database rounds the cell, must still be found.
+    step = 60 / 111_320
+    around = [request_in("new", kind=streetlight, requested_at=NOW - timedelta(hours=2), lat=lat + dy * step,
+                         long=long + dx * step, description="") for dy, dx in ((1, 0), (-1, 0), (0, 1), (0, -1))]
+    found = suggest_duplicates(service_type=streetlight, lat=lat, long=long, requested_at=NOW, description="")
+    assert {s.request.pk for s in found} == {r.pk for r in around}
+
+
+def test_a_wide_radius_beyond_the_grid_limit_still_finds_requests(streetlight: ServiceType) -> None:
+    far = filed(streetlight, north_m=30_000)
+    found = suggest(streetlight, radius_m=40_000)
+    assert found == [far]

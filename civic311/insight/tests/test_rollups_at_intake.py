@@ -61,7 +61,7 @@ def test_concurrent_intakes_of_one_type_count_every_request(city: City) -> None:
                 with transaction.atomic(), deferred_writes():
                     case_services.submit_request(service_type=city.pothole, channel=None, lat=WEST[0],
                                                  long=WEST[1], requested_at=NOON)
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as error:  # reported by the assertion below
             failures.append(error)
         finally:
             connection.close()

@@ -76,13 +76,25 @@ def daily_run(
 
         def series(counts: NDArray[np.int64] = counts) -> None:
             matrix = counts[-SERIES_DAYS:].T
-            for result in (essence_ewma(matrix), ears(matrix, "C2")):
+            for result in (essence_ewma(matrix), ears(matrix, "C1"), ears(matrix, "C2")):
                 benjamini_hochberg(result.p_value[:, -1], 0.01)
+            ears(matrix, "C3")
 
         _, seconds = timed(series)
         spent["series"] += seconds
     spent["total"] = sum(spent.values())
     return spent
+
+
+def history_backfill(counts_by_type: list[NDArray[np.int64]], circles: Circles, days: int) -> float:
+    """Seconds for the observed statistic (no Monte Carlo) of `days` past analyses of every
+    type: what the daily run computes once when it has no stored history (same table size)."""
+    start = time.perf_counter()
+    for counts in counts_by_type:
+        study = counts[-STUDY_DAYS:]
+        for _ in range(days):
+            space_time_permutation_scan(study, circles, replications=0)
+    return time.perf_counter() - start
 
 
 def derived_city(
@@ -109,6 +121,7 @@ def main() -> None:
     parser.add_argument("--derived-reference-replications", type=int, default=3)
     parser.add_argument("--max-radius-km", type=float, default=3.0, help="Boston circles")
     parser.add_argument("--derived-max-radius-km", type=float, default=2.0)
+    parser.add_argument("--history-only", action="store_true", help="only the history backfill timing")
     args = parser.parse_args()
 
     history = load_history()
@@ -125,8 +138,19 @@ def main() -> None:
     print("  cases per type: " + ", ".join(str(int(c[-STUDY_DAYS:].sum())) for c in derived))
     print(f"replications {args.replications}, windows 1–14 days, machine cores {os.cpu_count()}\n")
 
-    print("## One daily run (all service types), seconds\n")
-    print("| city | types | workers | sequential stop | STP | EBP | EWMA+C2+BH | total |")
+    print("## The alarm rule's history: observed-only scans of 365 past days, all types (first run only)\n")
+    print("| city | types | past days | seconds | per scan (ms) |")
+    print("|---|---:|---:|---:|---:|")
+    for city, counts, circles in (("Boston", boston, circles_boston),
+                                  ("derived 2,000 areas ×10", derived, circles_derived)):
+        seconds = history_backfill(counts, circles, STUDY_DAYS)
+        per_scan = 1000 * seconds / STUDY_DAYS / len(counts)
+        print(f"| {city} | {len(counts)} | {STUDY_DAYS} | {seconds:.1f} | {per_scan:.1f} |", flush=True)
+    if args.history_only:
+        return
+
+    print("\n## One daily run (all service types), seconds\n")
+    print("| city | types | workers | sequential stop | STP | EBP | EWMA+C1–C3+BH | total |")
     print("|---|---:|---:|---|---:|---:|---:|---:|")
     for city, counts, circles in (
         ("Boston", boston, circles_boston),

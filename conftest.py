@@ -37,10 +37,14 @@ def _media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def _fresh_reference_cache():  # type: ignore[no-untyped-def]
-    """Each test starts with empty reference caches: rows cached by an earlier test were
-    rolled back with it, without the signals that would have dropped them."""
+    """Each test starts with empty caches: rows cached by an earlier test were rolled back
+    with it, without the signals that would have dropped them."""
+    from django.core.cache import caches
+
     from civic311.config.reference_cache import clear_all
 
+    for cache in caches.all():
+        cache.clear()
     clear_all()
     yield
     clear_all()

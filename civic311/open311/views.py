@@ -30,7 +30,7 @@ from civic311.catalog.models import ServiceAttribute, ServiceType
 from civic311.places.lookup import current_jurisdiction
 from civic311.places.models import Jurisdiction
 
-from . import openapi, representations, statuses
+from . import answer_cache, openapi, representations, statuses
 from .districts import district_names
 from .errors import ErrorItem, Open311Error, bad_request, not_found
 from .jsonp import callback_name
@@ -386,10 +386,17 @@ def _create_request(request: HttpRequest, fmt: Format) -> HttpResponse:
 def service_request(request: HttpRequest, fmt: Format, service_request_id: str) -> HttpResponse:
     place = _place(request.GET)
     extensions = boolean(request.GET, "extensions")
+    # The host is in the answer (attachment links), so it is part of the cached variant.
+    variant = (fmt, str(extensions), request.get_host())
+    body = answer_cache.get(service_request_id, variant)
+    if body is not None:
+        return HttpResponse(body, content_type=CONTENT_TYPES[fmt])
     row = _public_requests(public_ids=[service_request_id], extensions=extensions).first()
     if row is None:
         raise not_found(f"service_request_id {service_request_id[:100]!r} was not found.")
-    return render(fmt, "service_requests", _request_items(request, [row], place, extensions))
+    response = render(fmt, "service_requests", _request_items(request, [row], place, extensions))
+    answer_cache.put(service_request_id, variant, response.content)
+    return response
 
 
 @open311_view(*READ)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -49,7 +50,7 @@ def test_a_failed_intake_counts_nothing(city: City) -> None:
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks (and deadlocks) are PostgreSQL's; SQLite "
                     "has one writer at a time")
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_intakes_of_one_type_count_every_request(city: City) -> None:
+def test_concurrent_intakes_of_one_type_count_every_request(reference_data: Any, city: City) -> None:
     writers, each = 6, 8
     start = threading.Barrier(writers)
     failures: list[BaseException] = []

@@ -306,3 +306,42 @@ def test_a_date_with_an_offset_postgresql_cannot_store_is_still_understood(clien
                           {"start_date": "1472-05-01T21:23:18.6-16:23", "end_date": "1472-05-02T21:23:18-16:23"})
     assert response.status_code == 200
     assert response.json() == []
+
+
+def test_a_single_request_asked_again_is_answered_from_the_cache(
+    client: Client, city: City, django_assert_num_queries: Any
+) -> None:
+    one = file(city.pothole, description="Deep hole")
+    first = get(client, f"requests/{one.public_id}.json")
+    with django_assert_num_queries(0):
+        again = get(client, f"requests/{one.public_id}.json")
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"]
+
+
+def test_a_change_through_the_services_shows_at_once(client: Client, city: City) -> None:
+    from civic311.cases.services import add_note
+
+    one = file(city.pothole)
+    before = json_of(get(client, f"requests/{one.public_id}.json", extensions="true"))[0]["notes"]
+    assert "Crew booked for Tuesday." not in [n["description"] for n in before]
+    add_note(one, text="Crew booked for Tuesday.", public=True, actor=None)
+    [answer] = json_of(get(client, f"requests/{one.public_id}.json", extensions="true"))
+    assert [n["description"] for n in answer["notes"]][-1] == "Crew booked for Tuesday."
+
+
+def test_each_host_and_format_gets_its_own_answer(client: Client, city: City) -> None:
+    one = file(city.pothole)
+    as_json = get(client, f"requests/{one.public_id}.json")
+    as_xml = get(client, f"requests/{one.public_id}.xml")
+    assert json_of(as_json)[0]["service_request_id"] == xml_of(as_xml).findtext("request/service_request_id")
+    other_host = client.get(f"/open311/v2/requests/{one.public_id}.json", HTTP_HOST="localhost")
+    assert other_host.status_code == 200
+
+
+def test_without_the_cache_a_bulk_change_shows_at_once(client: Client, city: City, settings: Any) -> None:
+    settings.CIVIC311_OPEN311_ANSWER_CACHE_SECONDS = 0
+    one = file(city.pothole)
+    assert json_of(get(client, f"requests/{one.public_id}.json"))[0]["status"] == "open"
+    close(one, timezone.now())  # a queryset update: no signal
+    assert json_of(get(client, f"requests/{one.public_id}.json"))[0]["status"] == "closed"

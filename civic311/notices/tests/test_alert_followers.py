@@ -71,3 +71,28 @@ def test_followers_of_the_neighborhood_get_the_alert_once_and_may_read_it(plante
     assert clerk.post(f"/insight/alerts/{alert.pk}/", {"action": "acknowledge"}).status_code == 403
     assert f"/insight/alerts/{alert.pk}/" in clerk.get("/insight/alerts/").content.decode()
     assert logged_in(elsewhere).get(f"/insight/alerts/{alert.pk}/").status_code == 404
+
+
+def test_a_troubled_neighborhood_alert_names_its_types(db: None) -> None:
+    from decimal import Decimal
+
+    from civic311.catalog.models import ServiceType
+    from civic311.insight import troubled
+    from civic311.insight.tests.test_early_warning import history, square_neighborhoods
+
+    grid = square_neighborhoods(5)
+    block = (6, 7, 11, 12)
+    sanitation = Department.objects.create(code="SAN", name="Sanitation")
+    dumping = ServiceType.objects.create(code="dumping", name="Illegal dumping", department=sanitation,
+                                         sla_hours=Decimal("72"))
+    graffiti = ServiceType.objects.create(code="graffiti", name="Graffiti", department=sanitation)
+    history(dumping, grid, planted=30, days=84, hot=block)
+    history(graffiti, grid, planted=30, seed=5, days=84, hot=block)
+    boss = person("san-boss", "supervisor", sanitation)
+
+    stored = troubled.store_alerts(last_day=DAY)
+
+    alert = stored[0][0]
+    message = OutboxMessage.objects.get(reference=f"alert:{alert.pk}:user:{boss.pk}")
+    assert "Troubled neighborhood" in message.body
+    assert "Illegal dumping" in message.subject and "Graffiti" in message.subject

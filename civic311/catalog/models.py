@@ -171,6 +171,11 @@ class ServiceType(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     group = models.CharField(max_length=200, blank=True, db_index=True)
+    more_groups = models.CharField(
+        max_length=500, blank=True,
+        help_text=_("Other groups this service is also listed under, comma separated (Open311 clients such as "
+                    "FixMyStreet show it in each)"),
+    )
     keywords = models.CharField(max_length=500, blank=True, help_text=_("Comma separated"))
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REALTIME)
     active = models.BooleanField(default=True)
@@ -213,6 +218,15 @@ class ServiceType(models.Model):
         return self.name
 
     @property
+    def groups(self) -> list[str]:
+        """Every group the service is listed under: its group first, then the others."""
+        listed = [self.group.strip()] if self.group.strip() else []
+        for name in self.more_groups.split(","):
+            if name.strip() and name.strip() not in listed:
+                listed.append(name.strip())
+        return listed
+
+    @property
     def has_definition(self) -> bool:
         """Open311's `metadata` flag: whether the service has attributes to answer."""
         return self.attributes.exists()
@@ -231,8 +245,18 @@ class ServiceAttribute(models.Model):
 
     service_type = models.ForeignKey(ServiceType, on_delete=models.CASCADE, related_name="attributes")
     code = models.CharField(max_length=100)
+    class Automated(models.TextChoices):
+        NO = "", _("no: asked of the resident")
+        SERVER_SET = "server_set", _("set by the reporting system, not shown")
+        HIDDEN_FIELD = "hidden_field", _("a hidden field the reporting system fills in, e.g. from a map")
+
     variable = models.BooleanField(
         default=True, help_text=_("False for information shown to the resident, not asked")
+    )
+    automated = models.CharField(
+        max_length=20, choices=Automated.choices, blank=True, default="",
+        help_text=_("FixMyStreet's extension: an answer that the client system supplies itself. Civic311's own "
+                    "forms do not ask it; Open311 clients still send it and it is still checked."),
     )
     datatype = models.CharField(max_length=20, choices=Datatype.choices, default=Datatype.STRING)
     required = models.BooleanField(default=False)

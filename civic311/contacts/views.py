@@ -154,7 +154,8 @@ def _desk_banner() -> str:
 def _questions(service_type: ServiceType | None) -> list[ServiceAttribute]:
     if service_type is None:
         return []
-    return list(service_type.attributes.order_by("order", "code"))
+    # Answers a reporting system supplies itself (FixMyStreet's "automated") are not asked.
+    return list(service_type.attributes.filter(automated="").order_by("order", "code"))
 
 
 def _draft_service(contact: Contact) -> ServiceType | None:

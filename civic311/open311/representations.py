@@ -41,7 +41,7 @@ def _coordinate(value: float | None) -> float | None:
 
 
 def service_item(service: ServiceType, *, has_definition: bool) -> Item:
-    return {
+    item: Item = {
         "service_code": service.code,
         "service_name": service.name,
         "description": _or_none(service.description),
@@ -50,6 +50,11 @@ def service_item(service: ServiceType, *, has_definition: bool) -> Item:
         "keywords": _or_none(service.keywords),
         "group": _or_none(service.group),
     }
+    groups = service.groups
+    if len(groups) > 1:
+        # FixMyStreet's extension for a service listed under several groups.
+        item["groups"] = list(groups)
+    return item
 
 
 def _values(question: ServiceAttribute) -> list[Value]:
@@ -77,6 +82,10 @@ def service_definition(service: ServiceType, questions: Sequence[ServiceAttribut
         }
         if question.datatype in (ServiceAttribute.Datatype.SINGLEVALUELIST, ServiceAttribute.Datatype.MULTIVALUELIST):
             attribute["values"] = _values(question)
+        if question.automated:
+            # FixMyStreet's extension: the client fills it in itself (server_set) or from a
+            # hidden field (hidden_field), without asking the resident.
+            attribute["automated"] = question.automated
         attributes.append(attribute)
     return {"service_code": service.code, "attributes": attributes}
 

@@ -110,7 +110,8 @@ def report_form(request: HttpRequest, code: str) -> HttpResponse:
     """Step 2: answer the questions, say where, add a photo and (optionally) contact details.
     A first submission with likely duplicates shows them and asks to confirm."""
     service = get_object_or_404(ServiceType, code=code, active=True)
-    questions = list(service.attributes.order_by("order", "code"))
+    # Answers a reporting system supplies itself (FixMyStreet's "automated") are not asked.
+    questions = list(service.attributes.filter(automated="").order_by("order", "code"))
     jurisdiction = Jurisdiction.objects.first()
     context: dict[str, Any] = {"service": service, "information": [q for q in questions if not q.variable]}
     if request.method != "POST":

@@ -133,3 +133,33 @@ def test_another_jurisdiction_is_a_404_everywhere(client: Client, city: City, re
     response = get(client, f"{resource}.json", jurisdiction_id="chicago.gov")
     assert response.status_code == 404
     assert "chicago.gov" in json_of(response)[0]["description"]
+
+
+def test_a_service_in_several_groups_lists_them_all_for_fixmystreet(
+    client: Client, city: City, validate: Validate
+) -> None:
+    ServiceType.objects.filter(pk=city.graffiti.pk).update(group="Clean city",
+                                                            more_groups=" Parks, Clean city,Streets ")
+    services = json_of(get(client, "services.json"))
+    validate("services.json", services)
+    by_code = {s["service_code"]: s for s in services}
+    assert by_code["graffiti"]["group"] == "Clean city"
+    assert by_code["graffiti"]["groups"] == ["Clean city", "Parks", "Streets"]
+    assert "groups" not in by_code["pothole"]  # one group: the standard element alone
+    graffiti = next(s for s in xml_of(get(client, "services.xml")).findall("service")
+                    if s.findtext("service_code") == "graffiti")
+    assert [g.text for g in graffiti.findall("groups/group")] == ["Clean city", "Parks", "Streets"]
+
+
+def test_an_automated_attribute_says_who_fills_it_in(client: Client, city: City, validate: Validate) -> None:
+    from civic311.catalog.models import ServiceAttribute
+
+    ServiceAttribute.objects.filter(service_type=city.graffiti, code="SEEN").update(automated="hidden_field")
+    definition = json_of(get(client, "services/graffiti.json"))
+    validate("service-definition.json", definition)
+    automated = {a["code"]: a.get("automated") for a in definition["attributes"]}
+    assert automated["SEEN"] == "hidden_field"
+    assert automated["SURFACE"] is None  # absent for the questions the resident answers
+    seen = next(a for a in xml_of(get(client, "services/graffiti.xml")).iterfind("attributes/attribute")
+                if a.findtext("code") == "SEEN")
+    assert seen.findtext("automated") == "hidden_field"

@@ -372,3 +372,14 @@ def test_a_content_length_that_is_not_a_number_is_a_400(client: Client, city: Ci
     response = client.post(API + "requests.json", pothole_form(api_key), CONTENT_LENGTH="12abc")
     assert response.status_code == 400
     assert json_of(response)[0]["code"] == 400
+
+
+def test_an_automated_answer_is_still_required_from_open311_clients(client: Client, city: City, api_key: str) -> None:
+    from civic311.catalog.models import ServiceAttribute
+
+    ServiceAttribute.objects.create(service_type=city.pothole, code="asset_id", required=True,
+                                    automated="hidden_field", description="Road asset under the pin")
+    refused = post(client, "requests.json", pothole_form(api_key))
+    assert refused.status_code == 400 and any("asset_id" in e for e in errors_of(refused))
+    accepted = post(client, "requests.json", pothole_form(api_key, **{"attribute[asset_id]": "RD-1207"}))
+    assert accepted.status_code == 200

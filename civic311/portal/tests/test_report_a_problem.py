@@ -273,3 +273,15 @@ def test_the_form_in_spanish(client: Client, pothole: ServiceType) -> None:
     assert "¿Dónde está?" in page and "Enviar el aviso" in page
     refused = report(client, lat=None, long=None, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Díganos dónde" in refused
+
+
+def test_an_answer_the_reporting_system_supplies_is_not_asked_of_residents(
+    client: Client, pothole: ServiceType
+) -> None:
+    from civic311.catalog.models import ServiceAttribute
+
+    ServiceAttribute.objects.create(service_type=pothole, code="asset_id", required=True, order=4,
+                                    automated="hidden_field", description="Road asset under the pin")
+    assert "Road asset under the pin" not in client.get("/report/pothole/").content.decode()
+    assert report(client).status_code == 302  # a required answer the form cannot give does not block it
+    assert ServiceRequest.objects.get().attributes == {"size": "small"}

@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 
+from civic311.catalog.lookups import service_ids_in_group
 from civic311.catalog.models import ServiceType
 
 from .models import GEOCELL_ROW, GEOCELLS_PER_DEGREE, ServiceRequest, Status
@@ -132,7 +133,9 @@ def score_duplicates(
         days=setting("recently_closed_days"))
     dlat = radius / METERS_PER_DEGREE_LAT
     dlong = radius / (METERS_PER_DEGREE_LAT * max(0.01, math.cos(math.radians(lat))))
-    same_kind = Q(service_type__group=service_type.group) if service_type.group else Q(service_type=service_type)
+    # The group's type ids (cached) rather than a join: the query stays on one table.
+    same_kind = (Q(service_type_id__in=service_ids_in_group(service_type.group)) if service_type.group
+                 else Q(service_type=service_type))
     cells = grid_cells(lat - dlat, lat + dlat, long - dlong, long + dlong)
     nearby = ServiceRequest.objects.filter(
         same_kind,

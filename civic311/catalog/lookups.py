@@ -32,6 +32,16 @@ _channels: ReferenceCache[str, Channel | None] = ReferenceCache(
     "channels", lambda code: Channel.objects.filter(code=code).first(), [Channel])
 
 
+_groups: ReferenceCache[str, tuple[int, ...]] = ReferenceCache(
+    "service-groups", lambda group: tuple(ServiceType.objects.filter(group=group).values_list("pk", flat=True)),
+    [ServiceType])
+
+
+def service_ids_in_group(group: str) -> tuple[int, ...]:
+    """The ids of every service type of `group` (active or not)."""
+    return _groups.get(group)
+
+
 def intake_service(code: str) -> IntakeService | None:
     """The active service type `code` with its questions, or None."""
     return _services.get(code)

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from civic311.cases.models import ServiceRequest
@@ -40,6 +41,11 @@ class Constituent(models.Model):
     )
     consent_recorded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # Every Open311 POST and desk search looks a person up by e-mail in any case
+        # (email__iexact: UPPER(email) on PostgreSQL); without it that is a full scan.
+        indexes = [models.Index(Upper("email"), name="constituent_email_upper")]
 
     def __str__(self) -> str:
         return self.name or self.email or self.phone or f"Constituent {self.pk}"

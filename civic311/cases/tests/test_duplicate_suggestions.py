@@ -129,6 +129,8 @@ def test_suggesting_takes_two_queries(streetlight: ServiceType, django_assert_nu
     for n in range(20):
         filed(streetlight, north_m=n * 5, ago=timedelta(hours=n + 1))
     new = Status.objects.get(code="new")
+    suggest_duplicates(service_type=streetlight, lat=LAT, long=LONG, requested_at=NOW, description="x")
+    # Once the group's service types are cached: the candidates, then the requests shown.
     with django_assert_num_queries(2):
         found = suggest_duplicates(service_type=streetlight, lat=LAT, long=LONG, requested_at=NOW, description="x")
         assert len(found) == 5 and found[0].request.detailed_status == new

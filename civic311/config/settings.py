@@ -257,3 +257,10 @@ CIVIC311_DESK: dict[str, object] = {
 # the environment); "*" lets any city or partner site embed it. The rest of the site keeps
 # X-Frame-Options: DENY.
 KNOWLEDGE_WIDGET_FRAME_ANCESTORS = os.environ.get("CIVIC311_WIDGET_FRAME_ANCESTORS", "*").split()
+
+# --- intake and Open311 caches ---
+# Reference rows (service types and questions, statuses, routing rules, calendars, layers)
+# are cached per process: a save in the same process is seen at once, others' within this.
+CIVIC311_REFERENCE_CACHE_SECONDS = int(os.environ.get("CIVIC311_REFERENCE_CACHE_SECONDS", "10"))
+# Rendered answers of Open311 requests/{id} (0 turns the cache off).
+CIVIC311_OPEN311_ANSWER_CACHE_SECONDS = int(os.environ.get("CIVIC311_OPEN311_ANSWER_CACHE_SECONDS", "10"))

@@ -78,6 +78,8 @@ RULES: dict[str, Candidate] = {
     "MC RI ≥ 100 + hist RI ≥ 60": Candidate(AlarmRule(historical_recurrence_days=60)),
     "MC RI ≥ 100 + hist RI ≥ 40": Candidate(AlarmRule(historical_recurrence_days=40)),  # the default
     "MC RI ≥ 100 + hist RI ≥ 25": Candidate(AlarmRule(historical_recurrence_days=25)),
+    "MC RI ≥ 100 + hist RI ≥ 40 over 180 days": Candidate(AlarmRule(historical_recurrence_days=40, history_days=180)),
+    "MC RI ≥ 100 + hist RI ≥ 60 over 180 days": Candidate(AlarmRule(historical_recurrence_days=60, history_days=180)),
     "MC RI ≥ 100 + weekly hist RI ≥ 100": Candidate(
         AlarmRule(historical_recurrence_days=100, history_block_days=7)),
     "MC RI ≥ 100 + weekly hist RI ≥ 60": Candidate(AlarmRule(historical_recurrence_days=60, history_block_days=7)),

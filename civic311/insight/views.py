@@ -162,8 +162,15 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
     weeks = form.cleaned_data["weeks"] or 12
     areas = troubled.troubled_areas(last_day=last_day, weeks=weeks)
     first_day = last_day - timedelta(days=7 * weeks - 1)
-    return page(request, "insight/hotspots.html", {"form": form, "areas": areas, "last_day": last_day,
-                                                   "weeks": weeks, "first_day": first_day})
+    # The weekly run's alert for each neighborhood shown, where the user can see it.
+    stored = (alerts.visible_alerts(_user(request))
+              .filter(kind=Alert.Kind.TROUBLED, districts__in=[a.district.pk for a in areas],
+                      last_detected_on__gte=last_day - timedelta(days=7), first_detected_on__lte=last_day)
+              .values_list("districts", "pk"))
+    alert_of = {district: pk for district, pk in stored}
+    shown = [(area, alert_of.get(area.district.pk)) for area in areas]
+    return page(request, "insight/hotspots.html", {"form": form, "areas": areas, "shown": shown,
+                                                   "last_day": last_day, "weeks": weeks, "first_day": first_day})
 
 
 def _report_context(request: HttpRequest, form: ReportForm) -> dict[str, Any]:

@@ -406,6 +406,9 @@ def test_the_weekly_run_keeps_troubled_neighborhoods_as_alerts(db: None, dumping
     first.refresh_from_db()
     assert first.state == "acknowledged"
     assert "Graffiti" in crew.get("/insight/alerts/").content.decode()
+    # The weekly view links each neighborhood to its alert.
+    hotspots = crew.get("/insight/hotspots/", {"end": DAY.isoformat(), "weeks": "12"}).content.decode()
+    assert f"/insight/alerts/{first.pk}/" in hotspots
 
 
 def test_the_weekly_run_is_scheduled() -> None:

@@ -157,6 +157,7 @@ def test_the_department_concerned_works_the_alert(alert: Alert, dumping: Service
     client = logged_in(crew)
     page = client.get(f"/insight/alerts/{alert.pk}/")
     assert page.status_code == 200 and "EW-" in page.content.decode()
+    assert "a cluster this strong once in 365 days (the last 364 days' scans)" in page.content.decode()
     assert client.post(f"/insight/alerts/{alert.pk}/", {"action": "acknowledge", "text": "Crew on the way"}
                        ).status_code == 302
     assert client.post(f"/insight/alerts/{alert.pk}/", {"action": "comment", "text": "Two mattresses"}

@@ -17,6 +17,7 @@ from django.utils import timezone
 from civic311.cases.models import ServiceRequest
 from civic311.catalog.models import ServiceType
 from civic311.insight import selectors
+from civic311.insight.rollups import city_zone
 from civic311.places.models import District
 from civic311.staff.tests.factories import City, add_case, logged_in
 
@@ -93,7 +94,9 @@ def test_data_that_stop_in_the_past_are_shown_up_to_their_last_day_by_default(hi
     trends = logged_in(history.agent).get(URL).context["trends"]
     assert (trends.choice.start, trends.choice.end) == (date(2025, 3, 23), date(2025, 6, 20))
     assert trends.selection.opened == 5  # every 2025 request, none of 2024
-    add(history.pothole, history.west, timezone.localdate())
+    # Today in the city (Boston), not in UTC: between midnight UTC and midnight in Boston
+    # the two differ by a day.
+    add(history.pothole, history.west, timezone.now().astimezone(city_zone()).date())
     trends = logged_in(history.agent).get(URL).context["trends"]
     assert trends.selection.opened == 1  # live data: the last 90 days up to today
 

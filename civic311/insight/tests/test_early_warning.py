@@ -333,6 +333,16 @@ def test_the_history_is_computed_once_and_kept(grid: list[District], dumping: Se
     assert stored.get(day=past).llr == pytest.approx(expected)
 
 
+def test_a_history_is_only_compared_with_itself(grid: list[District], dumping: ServiceType, settings: Any) -> None:
+    history(dumping, grid, planted=24)
+    early_warning.run_for_type(dumping, DAY)
+    settings.CIVIC311_INSIGHT_MAX_RADIUS_KM = 1.0  # other circles: other statistics, a history of their own
+    run = early_warning.run_for_type(dumping, DAY)
+    assert run.summary["scan"]["history_days"] == 364
+    assert ScanStatistic.objects.values("settings").distinct().count() == 2
+    assert ScanStatistic.objects.filter(backfilled=True).count() == 2 * 365
+
+
 def test_a_city_without_a_long_history_is_told_of_large_clusters_only(grid: list[District], dumping: ServiceType,
                                                                       settings: Any) -> None:
     # A month of requests: too short a history for a 40-day interval, so the size limits decide.

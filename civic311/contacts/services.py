@@ -80,10 +80,11 @@ def _link_party(constituent: Constituent, request: ServiceRequest, role: str) ->
             f"{ops.quote_name('role')}) DO NOTHING RETURNING {ops.quote_name('id')}",
             [constituent.pk, request.pk, role, ops.adapt_datetimefield_value(party.created_at)],
         )
-        row = cursor.fetchone()
-    if row is None:
+        # Read to the end: SQLite finishes the statement (and its write lock) only then.
+        rows = cursor.fetchall()
+    if not rows:
         return RequestParty.objects.get(constituent=constituent, request=request, role=role), False
-    party.pk = row[0]
+    party.pk = rows[0][0]
     party._state.adding = False
     return party, True
 

@@ -82,9 +82,11 @@ def _take_slot(match: str, params: list[str | int], now: datetime | None) -> Api
     sql += f"RETURNING {', '.join(q(name) for name in _RETURNED)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, [at_window, at_window, at_now, *params, at_window])
-        row = cursor.fetchone()
-    if row is None:
+        # Read to the end: SQLite finishes the statement (and its write lock) only then.
+        rows = cursor.fetchall()
+    if not rows:
         return None
+    row = rows[0]
     # Columns that need no conversion from either database; the others load if asked for.
     return ApiKey.from_db(connection.alias, list(_RETURNED), list(row))
 

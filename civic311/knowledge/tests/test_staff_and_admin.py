@@ -78,7 +78,10 @@ def test_admin_lists_articles_overdue_for_review(city: City) -> None:
 
     from django.utils import timezone
 
-    today = timezone.localdate()
+    from civic311.places.middleware import jurisdiction_zone
+
+    # The city's today, as the admin sees it (not UTC's: they differ for hours each night).
+    today = timezone.localdate(timezone=jurisdiction_zone())
     add_article("Old leaf rules", review_date=today - timedelta(days=1))
     add_article("Fresh snow rules", review_date=today + timedelta(days=10))
     add_article("Evergreen answer", review_date=today + timedelta(days=300))

@@ -19,6 +19,14 @@ def _load_status(code: str) -> Status:
 _statuses: ReferenceCache[str, Status] = ReferenceCache("statuses", _load_status, [Status])
 
 
+_statuses_by_id: ReferenceCache[int, Status] = ReferenceCache(
+    "statuses-by-id", lambda pk: Status.objects.get(pk=pk), [Status])
+
+
+def status_by_id(pk: int) -> Status:
+    return _statuses_by_id.get(pk)
+
+
 def status_by_code(code: str) -> Status:
     """The status `code` (Status.DoesNotExist if there is none)."""
     return _statuses.get(code)

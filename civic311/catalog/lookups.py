@@ -49,3 +49,17 @@ def intake_service(code: str) -> IntakeService | None:
 
 def channel_by_code(code: str) -> Channel | None:
     return _channels.get(code) if code else None
+
+
+_types_by_id: ReferenceCache[int, ServiceType | None] = ReferenceCache(
+    "service-types-by-id", lambda pk: ServiceType.objects.filter(pk=pk).first(), [ServiceType])
+_channels_by_id: ReferenceCache[int, Channel | None] = ReferenceCache(
+    "channels-by-id", lambda pk: Channel.objects.filter(pk=pk).first(), [Channel])
+
+
+def service_type_by_id(pk: int) -> ServiceType | None:
+    return _types_by_id.get(pk)
+
+
+def channel_by_id(pk: int) -> Channel | None:
+    return _channels_by_id.get(pk)

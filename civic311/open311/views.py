@@ -24,7 +24,7 @@ from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 
 from civic311.cases.models import Attachment, ServiceRequest, Status
-from civic311.cases.selectors import public_requests, public_updates
+from civic311.cases.selectors import public_request, public_requests, public_updates
 from civic311.cases.services import RequestRefused, UpdateConflict
 from civic311.catalog.models import ServiceAttribute, ServiceType
 from civic311.places.lookup import current_jurisdiction
@@ -391,7 +391,8 @@ def service_request(request: HttpRequest, fmt: Format, service_request_id: str) 
     body = answer_cache.get(service_request_id, variant)
     if body is not None:
         return HttpResponse(body, content_type=CONTENT_TYPES[fmt])
-    row = _public_requests(public_ids=[service_request_id], extensions=extensions).first()
+    row = (_public_requests(public_ids=[service_request_id], extensions=True).first() if extensions
+           else public_request(service_request_id))
     if row is None:
         raise not_found(f"service_request_id {service_request_id[:100]!r} was not found.")
     response = render(fmt, "service_requests", _request_items(request, [row], place, extensions))

@@ -70,6 +70,16 @@ _jurisdiction: ReferenceCache[None, Jurisdiction | None] = ReferenceCache(
     "jurisdiction", lambda _: Jurisdiction.objects.first(), [Jurisdiction])
 
 
+_district_names: ReferenceCache[int, District | None] = ReferenceCache(
+    # Names only: a polygon can weigh tens of kilobytes.
+    "district-names", lambda pk: District.objects.filter(pk=pk).only("id", "name", "layer_id").first(), [District])
+
+
+def district_named(pk: int) -> District | None:
+    """The district `pk` with its name and layer only (no geometry), from the reference cache."""
+    return _district_names.get(pk)
+
+
 def district_layers() -> tuple[DistrictLayer, ...]:
     """Every district layer by id (from the reference cache: read-only)."""
     return _layers.get(None)

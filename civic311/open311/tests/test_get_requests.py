@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 from shapely.geometry import box, mapping
@@ -296,6 +297,9 @@ def test_listing_requests_takes_the_same_few_queries_for_any_page(
     assert sum(1 for r in listed if r["extended_attributes"]["duplicate"] == original.public_id) == 3
     assert sum(1 for r in listed if r["extended_attributes"]["parent_service_request_id"] == original.public_id) == 3
     one = ServiceRequest.objects.order_by("id").values_list("public_id", flat=True)[0]
+    get(client, f"requests/{one}.json")  # caches its service type, status, channel and neighborhood
+    cache.clear()  # but not the answer itself
+    # One row of one table: its relations come from the reference cache.
     with django_assert_num_queries(1):
         assert get(client, f"requests/{one}.json").status_code == 200
 
@@ -345,3 +349,16 @@ def test_without_the_cache_a_bulk_change_shows_at_once(client: Client, city: Cit
     assert json_of(get(client, f"requests/{one.public_id}.json"))[0]["status"] == "open"
     close(one, timezone.now())  # a queryset update: no signal
     assert json_of(get(client, f"requests/{one.public_id}.json"))[0]["status"] == "closed"
+
+
+def test_one_request_reads_the_same_as_it_does_in_the_list(client: Client, city: City) -> None:
+    # requests/{id} reads the row alone and its relations from the reference cache; the
+    # list joins them: both must say the same, in both formats.
+    one = file(city.pothole, description="Deep hole", address="1 Main St")
+    close(file(city.graffiti), timezone.now())
+    for request_ in ServiceRequest.objects.all():
+        for fmt in ("json", "xml"):
+            alone = get(client, f"requests/{request_.public_id}.{fmt}").content
+            listed = get(client, f"requests.{fmt}", service_request_id=request_.public_id).content
+            assert alone == listed
+    assert json_of(get(client, f"requests/{one.public_id}.json"))[0]["service_name"] == city.pothole.name

@@ -164,7 +164,8 @@ def _add_to_rows(type_id: int, day: date, increments: Sequence[tuple[str, int]],
         # SQLite has one writer at a time: no row locks to order.
         sql = f"UPDATE {table} SET {sets} WHERE {match} RETURNING {quote('district_id')}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [n for _, n in increments] + [type_id, connection.ops.adapt_datefield_value(day)] + areas)
+        params: list[Any] = [n for _, n in increments]
+        cursor.execute(sql, [*params, type_id, connection.ops.adapt_datefield_value(day), *areas])
         return {row[0] for row in cursor.fetchall()}
 
 

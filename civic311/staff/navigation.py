@@ -27,6 +27,7 @@ LINKS: tuple[tuple[str, Promise, tuple[str, ...], tuple[str, ...]], ...] = (
     ("contacts:metrics", _("Contact metrics"), LEADS, ("contacts:metrics",)),
     ("insight:trends", _("Trends"), EVERY_ROLE, ("insight:trends",)),
     ("insight:alerts", _("Alerts"), EVERY_ROLE, ("insight:alert",)),
+    ("notices:follow-alerts", _("Follow neighborhoods"), EVERY_ROLE, ("notices:follow-alerts",)),
     ("insight:hotspots", _("Hot spots"), EVERY_ROLE, ("insight:hotspots",)),
     ("insight:report", _("Neighborhood report"), EVERY_ROLE, ("insight:report",)),
     ("knowledge:emergency", _("Emergency mode"), LEADS, ("knowledge:emergency",)),

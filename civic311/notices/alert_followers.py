@@ -38,6 +38,10 @@ def set_followed(*, user: User, district_ids: Iterable[int]) -> list[int]:
                  .values_list("pk", flat=True))
     if len(wanted) != len(set(district_ids)):
         raise FollowRefused(_("Choose neighborhoods from the list."))
+    if wanted and not user.email.strip():
+        # Following sends e-mail: without an address nothing would ever arrive.
+        raise FollowRefused(_("Your account has no e-mail address, so no alert could reach you: ask an "
+                              "administrator to add one, then choose the neighborhoods."))
     before = set(followed_districts(user))
     if wanted == before:
         return sorted(wanted)

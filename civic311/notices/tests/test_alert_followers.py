@@ -47,6 +47,18 @@ def test_only_staff_follow_neighborhood_alerts(planted: dict[str, Any]) -> None:
     assert logged_in(resident).get("/notices/staff/alert-neighborhoods/").status_code in (302, 403)
 
 
+def test_a_staff_member_without_an_e_mail_address_is_told_and_follows_nothing(
+    planted: dict[str, Any],  # noqa: F811
+) -> None:
+    clerk = person("clerk", "department_staff", planted["parks"])
+    User.objects.filter(pk=clerk.pk).update(email="")
+    client = logged_in(clerk)
+    assert "has no e-mail address" in client.get("/notices/staff/alert-neighborhoods/").content.decode()
+    refused = client.post("/notices/staff/alert-neighborhoods/", {"districts": [planted["grid"][HOT].pk]})
+    assert refused.status_code == 400 and "has no e-mail address" in refused.content.decode()
+    assert not NeighborhoodAlertFollower.objects.exists()
+
+
 def test_followers_of_the_neighborhood_get_the_alert_once_and_may_read_it(planted: dict[str, Any]) -> None:  # noqa: F811
     san_boss = person("san-boss", "supervisor", planted["sanitation"])
     parks_clerk = person("clerk", "department_staff", planted["parks"])

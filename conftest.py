@@ -78,16 +78,6 @@ def page(browser):  # type: ignore[no-untyped-def]
     context.close()
 
 
-@pytest.fixture(autouse=True)
-def _forget_cached_jurisdiction():  # type: ignore[no-untyped-def]
-    """Each test sets up its own city; a zone cached by an earlier test must not leak."""
-    from civic311.places import middleware
-
-    middleware._zone.clear()
-    yield
-    middleware._zone.clear()
-
-
 @pytest.fixture
 def reference_data(transactional_db):  # type: ignore[no-untyped-def]
     """The seeded statuses and channels, for transactional tests (a flush after an earlier

@@ -5,9 +5,10 @@ The trends' daily counts are few hot rows: every new request of a type on a day 
 the same city-wide row, and the row stays locked until the transaction commits. Written
 at the request's INSERT, that lock is held through everything intake does afterwards
 (duplicate check, update, audit, the reporter's details), so concurrent intakes of one
-type queue behind each other. A channel's intake runs inside `deferred_writes()`; the
-receivers hand their write to `run_or_defer`, and it runs as the block ends, just before
-the commit: still atomic with the request, with the lock held for one statement.
+type queue behind each other. Every channel's intake (Open311, the portal, the desk) runs
+inside `deferred_writes()` — a block or a decorator under `transaction.atomic` — and the
+receivers hand their write to `run_or_defer`: it runs as the block ends, just before the
+commit, still atomic with the request, with the lock held for one statement.
 """
 
 from __future__ import annotations

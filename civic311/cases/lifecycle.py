@@ -19,8 +19,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from civic311.audit.services import record_event
-from civic311.catalog import lookups as catalog_lookups
-from civic311.catalog.models import Channel
+from civic311.catalog.lookups import channel_by_code
 
 from . import signals, sla
 from .models import RequestUpdate, ServiceRequest, Status, StatusTransition
@@ -76,10 +75,6 @@ def refresh(request: ServiceRequest, locked: ServiceRequest) -> None:
 def actor_user(actor: Actor) -> User | None:
     """The acting user as a row to point at (None for system and anonymous actors)."""
     return actor if isinstance(actor, User) else None
-
-
-def channel_by_code(code: str) -> Channel | None:
-    return catalog_lookups.channel_by_code(code)
 
 
 def apply_status(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic311.audit.services import record_event
+from civic311.cases.deferred import deferred_writes
 from civic311.cases.models import ServiceRequest
 from civic311.cases.services import submit_request
 from civic311.catalog.models import Channel, ServiceType
@@ -254,6 +255,7 @@ def give_information(*, contact: Contact, agent: User, article_id: int, article_
 
 
 @transaction.atomic
+@deferred_writes()
 def take_request(
     *,
     contact: Contact,

@@ -46,21 +46,16 @@ def claim_key(key: str, now: datetime | None = None) -> tuple[ApiKey | None, boo
     within its limit, the case of nearly every write."""
     if not key or len(key) > 200:
         return None, False
-    claimed = _take_slot(f"{connection.ops.quote_name('key_hash')} = %s", [hash_key(key)], now)
+    claimed = _take_slot(hash_key(key), now)
     if claimed is not None:
         return claimed, True
     return find_active_key(key), False
 
 
-def take_rate_limit_slot(api_key: ApiKey, now: datetime | None = None) -> bool:
-    """Count one write against the key's limit; False when the limit of this minute is spent.
-    Also records when the key was last used."""
-    return _take_slot(f"{connection.ops.quote_name('id')} = %s", [api_key.pk], now) is not None
-
-
-def _take_slot(match: str, params: list[str | int], now: datetime | None) -> ApiKey | None:
-    """One conditional UPDATE … RETURNING of the active key matching `match`: the key, or
-    None (no such active key, or its limit of this minute is spent)."""
+def _take_slot(key_hash: str, now: datetime | None) -> ApiKey | None:
+    """One conditional UPDATE … RETURNING of the active key with this hash, counting one write
+    and recording when it was used: the key, or None (no such active key, or its limit of
+    this minute is spent)."""
     now = now or timezone.now()
     window = now.replace(second=0, microsecond=0)
     ops = connection.ops
@@ -70,7 +65,7 @@ def _take_slot(match: str, params: list[str | int], now: datetime | None) -> Api
         f"UPDATE {q(ApiKey._meta.db_table)} SET "
         f"{q('window_count')} = CASE WHEN {q('window_started_at')} = %s THEN {q('window_count')} + 1 ELSE 1 END, "
         f"{q('window_started_at')} = %s, {q('last_used_at')} = %s "
-        f"WHERE {match} AND {q('active')} AND ({q('window_started_at')} IS NULL "
+        f"WHERE {q('key_hash')} = %s AND {q('active')} AND ({q('window_started_at')} IS NULL "
         f"OR {q('window_started_at')} <> %s OR {q('window_count')} < {q('rate_limit_per_minute')}) "
     )
     # Inside a caller's transaction a local setting would change the durability of all of it.
@@ -81,7 +76,7 @@ def _take_slot(match: str, params: list[str | int], now: datetime | None) -> Api
         sql += "AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL "
     sql += f"RETURNING {', '.join(q(name) for name in _RETURNED)}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [at_window, at_window, at_now, *params, at_window])
+        cursor.execute(sql, [at_window, at_window, at_now, key_hash, at_window])
         # Read to the end: SQLite finishes the statement (and its write lock) only then.
         rows = cursor.fetchall()
     if not rows:

@@ -42,13 +42,9 @@ def _record_person(request: ServiceRequest, person: PersonDetails, role: str, la
 
 
 @transaction.atomic
+@deferred_writes()
 def file_request(*, submission: Submission, api_key: ApiKey) -> ServiceRequest:
     """File a request posted by the application holding `api_key`."""
-    with deferred_writes():
-        return _file_request(submission, api_key)
-
-
-def _file_request(submission: Submission, api_key: ApiKey) -> ServiceRequest:
     label = actor_label(api_key)
     request = submit_request(
         service_type=submission.service,

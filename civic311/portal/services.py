@@ -11,9 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from civic311.audit.services import record_event
+from civic311.cases.deferred import deferred_writes
 from civic311.cases.models import ServiceRequest
 from civic311.cases.services import NewAttachment, submit_request
-from civic311.catalog.models import Channel, ServiceType
+from civic311.catalog.lookups import channel_by_code
+from civic311.catalog.models import ServiceType
 from civic311.contacts.models import Constituent
 from civic311.contacts.services import record_request_party
 
@@ -43,6 +45,7 @@ def _record_consent(constituent: Constituent, language: str) -> None:
 
 
 @transaction.atomic
+@deferred_writes()
 def submit_report(
     *,
     service_type: ServiceType,
@@ -56,7 +59,7 @@ def submit_report(
 ) -> ServiceRequest:
     """File the report as a new service request from the web channel; link the reporter
     (with consent) if details were given. Raises cases.services.RequestRefused."""
-    channel = Channel.objects.filter(code="web").first()
+    channel = channel_by_code("web")
     request = submit_request(
         service_type=service_type, channel=channel, description=description, lat=lat, long=long,
         address=address, attributes=attributes, actor_label="portal",

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from civic311.audit.models import AuditEvent
-from civic311.open311.keys import hash_key, take_rate_limit_slot
+from civic311.open311.keys import claim_key, hash_key
 from civic311.open311.models import ApiKey
 
 from .conftest import API, City
@@ -72,17 +72,19 @@ def test_the_shell_command_revokes_by_prefix(db: None) -> None:
 
 
 def test_the_limit_counts_writes_per_minute_and_starts_again_each_minute(db: None) -> None:
-    key = ApiKey.objects.create(name="x", prefix="p", key_hash="h", rate_limit_per_minute=3)
+    key = ApiKey.objects.create(name="x", prefix="p", key_hash=hash_key("o311_k"), rate_limit_per_minute=3)
     minute = datetime(2026, 6, 1, 12, 0, 5, tzinfo=UTC)
-    assert [take_rate_limit_slot(key, minute.replace(second=s)) for s in (5, 20, 40, 59)] == [True, True, True, False]
-    assert take_rate_limit_slot(key, minute.replace(minute=1))
+    slots = [claim_key("o311_k", minute.replace(second=s)) for s in (5, 20, 40, 59)]
+    assert [taken for _, taken in slots] == [True, True, True, False]
+    assert slots[-1][0] == key  # over the limit: the key is still recognised (429, not 403)
+    assert claim_key("o311_k", minute.replace(minute=1)) == (key, True)
     key.refresh_from_db()
     assert key.window_count == 1 and key.last_used_at == minute.replace(minute=1)
 
 
 def test_a_revoked_key_takes_no_slot(db: None) -> None:
-    key = ApiKey.objects.create(name="x", prefix="p", key_hash="h", active=False)
-    assert not take_rate_limit_slot(key)
+    ApiKey.objects.create(name="x", prefix="p", key_hash=hash_key("o311_k"), active=False)
+    assert claim_key("o311_k") == (None, False)
 
 
 def test_the_key_admin_speaks_spanish(db: None) -> None:

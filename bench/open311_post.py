@@ -1,15 +1,19 @@
 """Open311 POST requests.json throughput and latency under concurrent load, on PostgreSQL,
 behind gunicorn with several workers, next to floors measured the same way in the same run.
 
-1. untimed: a fresh PostgreSQL database (civic311_bench_open311_post): migrate; Boston's
-   26 neighborhoods (so every request is located at intake, as in production); one
-   service type routed to a department with an SLA target; one API key (as FixMyStreet
+1. untimed: the scratch database (civic311_bench_open311_post), by default a copy of the
+   ≥ 1 M-request derived database that bench/open311_read.py builds (civic311_bench_open311:
+   Boston's archive replayed 8×, dates moved to end this week, analysed; DERIVED, not real
+   records), migrated to the code measured, so that every index, the duplicate search's
+   window and the daily counts are as large as a city's; `--base empty` starts from an
+   empty database instead (Boston's 26 neighborhoods only). One API key (as FixMyStreet
    has one) with a rate limit far above the load;
 2. gunicorn (`--workers W`, sync workers, the project's WSGI application plus two floor
    views) on 127.0.0.1, production settings (DEBUG off);
 3. a load generator in this process: C threads, each opening a connection per request
    (sync workers close them) and sending the form a FixMyStreet-like client sends:
-   service_code, lat/long (real Boston request coordinates), a real Boston description
+   service_code (the real record's type; with `--base empty` one "Pothole" type routed to a
+   department with an SLA target), lat/long (real Boston request coordinates), a real Boston description
    (some with phone numbers and e-mail addresses: the redactor's input), first/last
    name and e-mail (to `contacts`), api_key; first an untimed warm-up, then D seconds
    timed, for
@@ -52,10 +56,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from scratch import code_version  # noqa: E402
+
 DEFAULT_SHARED = Path(os.environ.get("CIVIC311_SHARED_DATA", ROOT.parent / "shared" / "data"))
 ARCHIVE = Path("boston") / "boston_open311_2008-2016.jsonl.gz"
 NEIGHBORHOODS = Path("boston") / "boston_neighborhoods.geojson"
 PG_DB = "civic311_bench_open311_post"
+DERIVED_DB = "civic311_bench_open311"  # bench/open311_read.py's
 FLOOR_TABLE = "bench_open311_post_floor"
 SERVICE_CODE = "bench-pothole"
 URLCONF = "open311_post_bench_urls"
@@ -129,8 +138,17 @@ def _pg_admin(pg_url: str, sql: str) -> None:
 
 def build(args: argparse.Namespace, env: dict[str, str]) -> str:
     """The scratch database; returns the API key."""
+    import psycopg
+
     _pg_admin(args.pg_url, f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-    _pg_admin(args.pg_url, f"CREATE DATABASE {PG_DB}")
+    if args.base == "derived":
+        with psycopg.connect(args.pg_url, dbname="postgres", autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DERIVED_DB]).fetchone() is None:
+                raise SystemExit(f"no database {DERIVED_DB}: build it with "
+                                 "`.venv/bin/python bench/open311_read.py --db postgresql` (or use --base empty)")
+            conn.execute(f"CREATE DATABASE {PG_DB} TEMPLATE {DERIVED_DB}")
+    else:
+        _pg_admin(args.pg_url, f"CREATE DATABASE {PG_DB}")
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import io
@@ -147,20 +165,25 @@ def build(args: argparse.Namespace, env: dict[str, str]) -> str:
     from civic311.open311.services import save_new_api_key
 
     call_command("migrate", verbosity=0)
-    call_command("import_data", str(args.shared / NEIGHBORHOODS), "--profile", "boston", "--no-progress",
-                 stdout=io.StringIO())
-    works = Department.objects.create(code="BENCH-PWD", name="Public Works")
-    ServiceType.objects.create(code=SERVICE_CODE, name="Pothole", group="Streets", department=works,
-                               sla_hours=Decimal("48"))
+    if args.base == "empty":
+        call_command("import_data", str(args.shared / NEIGHBORHOODS), "--profile", "boston", "--no-progress",
+                     stdout=io.StringIO())
+        works = Department.objects.create(code="BENCH-PWD", name="Public Works")
+        ServiceType.objects.create(code=SERVICE_CODE, name="Pothole", group="Streets", department=works,
+                                   sla_hours=Decimal("48"))
     key = save_new_api_key(ApiKey(name="Load generator", rate_limit_per_minute=10_000_000), actor_label="bench")
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE {FLOOR_TABLE} (id bigserial PRIMARY KEY, body text NOT NULL)")
+        if args.base == "derived":
+            cursor.execute("SELECT count(*) FROM cases_servicerequest")
+            _log(f"copied {DERIVED_DB}: {cursor.fetchone()[0]:,} requests (derived)")
     connection.close()
     return key
 
 
-def real_forms(shared: Path, key: str, count: int = 5000) -> list[bytes]:
-    """Form bodies from real Boston requests (coordinates and descriptions)."""
+def real_forms(shared: Path, key: str, count: int = 5000, service_code: str | None = None) -> list[bytes]:
+    """Form bodies from real Boston requests (coordinates and descriptions), of the record's
+    own service type or of `service_code`."""
     rng = random.Random(311)
     rows = []
     with gzip.open(shared / ARCHIVE, "rt", encoding="utf-8") as fh:
@@ -172,7 +195,8 @@ def real_forms(shared: Path, key: str, count: int = 5000) -> list[bytes]:
     forms = []
     for n, record in enumerate(picked):
         forms.append(urllib.parse.urlencode({
-            "api_key": key, "service_code": SERVICE_CODE, "lat": str(record["lat"]), "long": str(record["long"]),
+            "api_key": key, "service_code": service_code or record["service_code"],
+            "lat": str(record["lat"]), "long": str(record["long"]),
             "description": str(record["description"])[:4000], "first_name": "Load", "last_name": f"Tester {n}",
             "email": f"load.tester.{n}@example.org",
         }).encode())
@@ -274,11 +298,20 @@ def cpu_seconds() -> tuple[float, float]:
     return total - (fields[3] + fields[4]) / ticks, total
 
 
-def count_check(pg_url: str, ids: list[str], floor_ids: list[str]) -> dict[str, Any]:
+def newest_request_id(pg_url: str) -> int:
     import psycopg
 
     with psycopg.connect(pg_url, dbname=PG_DB) as conn:
-        stored = [r[0] for r in conn.execute("SELECT public_id FROM cases_servicerequest")]
+        row = conn.execute("SELECT coalesce(max(id), 0) FROM cases_servicerequest").fetchone()
+    return int(row[0]) if row else 0
+
+
+def count_check(pg_url: str, ids: list[str], floor_ids: list[str], before: int) -> dict[str, Any]:
+    """The requests stored since the load began (ids above `before`) against the answers."""
+    import psycopg
+
+    with psycopg.connect(pg_url, dbname=PG_DB) as conn:
+        stored = [r[0] for r in conn.execute("SELECT public_id FROM cases_servicerequest WHERE id > %s", [before])]
         floor_rows = conn.execute(f"SELECT count(*) FROM {FLOOR_TABLE}").fetchone()
     return {
         "rows": len(stored), "answers_200": len(ids), "distinct_ids_answered": len(set(ids)),
@@ -296,6 +329,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0, help="untimed seconds before each run (default 3)")
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="folder of real city data")
     parser.add_argument("--pg-url", default=os.environ.get("CIVIC311_BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument("--base", choices=("derived", "empty"), default="derived",
+                        help="start from a copy of the ≥ 1 M derived database (default) or an empty one")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--without-receiver", default="", metavar="UID[,UID]",
                         help="diagnosis: disconnect these post_save receivers of ServiceRequest (dispatch_uid) "
@@ -314,7 +349,8 @@ def main() -> None:
     }
     _log("building the scratch database …")
     key = build(args, env)
-    forms = real_forms(args.shared, key)
+    forms = real_forms(args.shared, key, service_code=SERVICE_CODE if args.base == "empty" else None)
+    before = newest_request_id(args.pg_url)
     port = _free_port()
     server = start_gunicorn(args, env, port)
     results: dict[str, Any] = {}
@@ -337,14 +373,18 @@ def main() -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
-    check = count_check(args.pg_url, answered["POST requests.json"], answered["floor: one INSERT + commit"])
+    check = count_check(args.pg_url, answered["POST requests.json"], answered["floor: one INSERT + commit"],
+                        before)
     report(args, results, check)
     if not args.keep:
         _pg_admin(args.pg_url, f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
 
 
 def report(args: argparse.Namespace, results: dict[str, Any], check: dict[str, Any]) -> None:
-    print(f"\nOpen311 POST load at {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, gunicorn "
+    base = ("a copy of the derived database (≥ 1 M requests, DERIVED from real records)" if args.base == "derived"
+            else "an empty database")
+    print(f"\nOpen311 POST load at {code_version()}, {time.strftime('%Y-%m-%d %H:%M')}, on {base}, "
+          f"{os.cpu_count()} cores, gunicorn "
           f"{args.workers} sync workers, {args.threads} client threads in the same machine, "
           f"{args.seconds:.0f} s per run; load average now {os.getloadavg()[0]:.2f}"
           + (f"; DIAGNOSIS: post_save receivers disconnected: {args.without_receiver}" if args.without_receiver
@@ -359,7 +399,7 @@ def report(args: argparse.Namespace, results: dict[str, Any], check: dict[str, A
               f"{r['per_second'] / floor:>13.0%} {r['cpu_busy']:>9.0%}  {r['statuses']}")
     post = results["POST requests.json"]
     print(f"\nTargets: ≥ 300 req/s → {post['per_second']:.0f}; p99 < 100 ms → {post['p99_ms']:.0f} ms.")
-    print(f"Count check: {check['rows']:,} requests in the database, {check['answers_200']:,} answers 200 with "
+    print(f"Count check: {check['rows']:,} requests stored during the load, {check['answers_200']:,} answers 200 with "
           f"{check['distinct_ids_answered']:,} distinct ids; the same set: {check['rows_equal_answers']} "
           f"(answered but missing: {check['missing']}, stored but never answered: {check['unanswered_rows']}). "
           f"Floor table: {check['floor_rows']:,} rows for {check['floor_answers']:,} answers.")

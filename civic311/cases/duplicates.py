@@ -12,11 +12,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import connection
+from django.utils.dateparse import parse_datetime
 
 from civic311.catalog.lookups import service_ids_in_group
 from civic311.catalog.models import ServiceType
@@ -97,6 +98,56 @@ class ScoredCandidate:
     reasons: tuple[str, ...]
 
 
+# Hand-written: intake runs this for every new request, and building it with the ORM cost
+# more than PostgreSQL took to plan and run it. The ORM's own conversions are applied below.
+_CANDIDATES_SQL = (
+    "SELECT r.id, r.public_id, r.lat, r.long, r.requested_at, r.closed_at, r.description, r.service_type_id, "
+    "r.duplicate_of_id, d.public_id FROM {table} r LEFT OUTER JOIN {table} d ON r.duplicate_of_id = d.id "
+    "WHERE r.service_type_id IN ({types}){cells} AND r.requested_at >= %s AND r.requested_at <= %s "
+    "AND r.lat >= %s AND r.lat <= %s AND r.long >= %s AND r.long <= %s "
+    "AND ((r.closed_at IS NULL AND r.status = %s) OR r.closed_at >= %s){exclude} {order} LIMIT {limit}"
+)
+
+
+def _nearby_rows(
+    *, type_ids: list[int], cells: list[int] | None, since: datetime, until: datetime, closed_since: datetime,
+    box: tuple[float, float, float, float], exclude_id: int | None,
+) -> list[tuple[Any, ...]]:
+    """The candidate rows, newest first: (id, public_id, lat, long, requested_at, closed_at,
+    description, service_type_id, duplicate_of_id, the public id it duplicates)."""
+    ops = connection.ops
+    sql = _CANDIDATES_SQL.format(
+        table=ops.quote_name(ServiceRequest._meta.db_table),
+        types=", ".join(["%s"] * len(type_ids)),
+        cells=f" AND r.geocell IN ({', '.join(['%s'] * len(cells))})" if cells is not None else "",
+        exclude=" AND r.id <> %s" if exclude_id is not None else "",
+        # With the grid cells the rows are few: no ORDER BY, which would tempt the planner
+        # to walk the whole window by time instead of the (geocell, requested_at) index.
+        order="" if cells is not None else "ORDER BY r.requested_at DESC",
+        limit=CANDIDATE_LIMIT,
+    )
+    at = ops.adapt_datetimefield_value
+    params: list[Any] = [*type_ids, *(cells or []), at(since), at(until), *box, Status.Open311.OPEN, at(closed_since)]
+    if exclude_id is not None:
+        params.append(exclude_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    moment = _db_datetime
+    return sorted(((*row[:4], moment(row[4]), moment(row[5]), *row[6:]) for row in rows),
+                  key=lambda row: row[4], reverse=True)
+
+
+def _db_datetime(value: Any) -> datetime | None:
+    """A datetime column as the ORM returns it: aware, in UTC (SQLite gives naive UTC or text)."""
+    if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
+        return value
+    moment = value if isinstance(value, datetime) else parse_datetime(str(value))
+    if moment is None:
+        raise ValueError(f"not a datetime: {value!r}")
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
 def suggest_duplicates(**criteria: Any) -> list[DuplicateSuggestion]:
     """`score_duplicates` with the requests loaded (service type and status joined), for
     pages that show them."""
@@ -134,23 +185,15 @@ def score_duplicates(
     dlat = radius / METERS_PER_DEGREE_LAT
     dlong = radius / (METERS_PER_DEGREE_LAT * max(0.01, math.cos(math.radians(lat))))
     # The group's type ids (cached) rather than a join: the query stays on one table.
-    same_kind = (Q(service_type_id__in=service_ids_in_group(service_type.group)) if service_type.group
-                 else Q(service_type=service_type))
+    type_ids = list(service_ids_in_group(service_type.group)) if service_type.group else [service_type.pk]
+    if not type_ids:
+        return []
     cells = grid_cells(lat - dlat, lat + dlat, long - dlong, long + dlong)
-    nearby = ServiceRequest.objects.filter(
-        same_kind,
-        *([Q(geocell__in=cells)] if cells is not None else []),
-        requested_at__gte=requested_at - window, requested_at__lte=requested_at,
-        lat__gte=lat - dlat, lat__lte=lat + dlat, long__gte=long - dlong, long__lte=long + dlong,
-    ).filter(Q(closed_at__isnull=True, status=Status.Open311.OPEN) | Q(closed_at__gte=requested_at - recently_closed))
-    if exclude_id is not None:
-        nearby = nearby.exclude(pk=exclude_id)
-    # With the grid cells the rows are few: no ORDER BY, which would tempt the planner to
-    # walk the whole window by time instead of the (geocell, requested_at) index.
-    columns = ("pk", "public_id", "lat", "long", "requested_at", "closed_at", "description", "service_type_id",
-               "duplicate_of_id", "duplicate_of__public_id")
-    rows = nearby.values_list(*columns) if cells is not None else nearby.order_by("-requested_at").values_list(*columns)
-    candidates = sorted(rows[:CANDIDATE_LIMIT], key=lambda row: row[4], reverse=True)
+    candidates = _nearby_rows(
+        type_ids=type_ids, cells=cells, since=requested_at - window, until=requested_at,
+        closed_since=requested_at - recently_closed, box=(lat - dlat, lat + dlat, long - dlong, long + dlong),
+        exclude_id=exclude_id,
+    )
     words = tokens(description)
     scored: dict[int, tuple[float, tuple[str, ...]]] = {}
     public_ids: dict[int, str] = {}

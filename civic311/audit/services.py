@@ -1,11 +1,34 @@
 """Recording audit events. Callers pass what changed; this module never decides policy."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import models
 
 from .models import AuditEvent
+
+_batch: ContextVar[list[AuditEvent] | None] = ContextVar("audit_batched_events", default=None)
+
+
+@contextmanager
+def batched_events() -> Iterator[None]:
+    """Write the events recorded in the block together, in one INSERT, as it ends without
+    an error (intake records several per request; each INSERT is a round trip). Use inside
+    a transaction: the events commit or roll back with what they describe."""
+    if _batch.get() is not None:  # nested: the outermost block writes them
+        yield
+        return
+    events: list[AuditEvent] = []
+    token = _batch.set(events)
+    try:
+        yield
+        if events:
+            AuditEvent.objects.bulk_create(events)
+    finally:
+        _batch.reset(token)
 
 
 def record_event(
@@ -18,7 +41,8 @@ def record_event(
     changes: dict[str, Any] | None = None,
     reason: str = "",
 ) -> AuditEvent:
-    """Append one audit event for `target` (a model instance or a (type, id) pair)."""
+    """Append one audit event for `target` (a model instance or a (type, id) pair); inside
+    `batched_events()` it is saved when the block ends."""
     if isinstance(target, tuple):
         object_type, object_id = target
     else:
@@ -26,7 +50,7 @@ def record_event(
         object_id = str(target.pk)
     user = actor if isinstance(actor, User) else None
     label = actor_label or (user.get_username() if user is not None else "system")
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=user,
         actor_label=label,
         channel=channel,
@@ -36,3 +60,9 @@ def record_event(
         changes=changes or {},
         reason=reason,
     )
+    batch = _batch.get()
+    if batch is None:
+        event.save()
+    else:
+        batch.append(event)
+    return event

@@ -8,7 +8,8 @@ at the request's INSERT, that lock is held through everything intake does afterw
 type queue behind each other. Every channel's intake (Open311, the portal, the desk) runs
 inside `deferred_writes()` — a block or a decorator under `transaction.atomic` — and the
 receivers hand their write to `run_or_defer`: it runs as the block ends, just before the
-commit, still atomic with the request, with the lock held for one statement.
+commit, still atomic with the request, with the lock held for one statement. The block's
+audit events are written together at its end too (`audit.services.batched_events`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+
+from civic311.audit.services import batched_events
 
 _pending: ContextVar[list[Callable[[], None]] | None] = ContextVar("cases_deferred_writes", default=None)
 
@@ -31,10 +34,11 @@ def deferred_writes() -> Iterator[None]:
     pending: list[Callable[[], None]] = []
     token = _pending.set(pending)
     try:
-        yield
-        # A deferred write may defer nothing more: the list is read to its end.
-        for write in pending:
-            write()
+        with batched_events():
+            yield
+            # A deferred write may defer nothing more: the list is read to its end.
+            for write in pending:
+                write()
     finally:
         _pending.reset(token)
 

@@ -8,6 +8,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import models
 
+from civic311.config.append_rows import append_rows
+
 from .models import AuditEvent
 
 _batch: ContextVar[list[AuditEvent] | None] = ContextVar("audit_batched_events", default=None)
@@ -25,8 +27,7 @@ def batched_events() -> Iterator[None]:
     token = _batch.set(events)
     try:
         yield
-        if events:
-            AuditEvent.objects.bulk_create(events)
+        append_rows(events)
     finally:
         _batch.reset(token)
 

@@ -21,10 +21,11 @@ from django.utils import timezone
 
 from civic311.audit.services import record_event
 from civic311.catalog.models import Channel, Department, Queue, ServiceType
+from civic311.config.append_rows import append_rows
 from civic311.places.lookup import neighborhood_index
 
 from . import lookups, signals, sla
-from .duplicates import ScoredCandidate, score_duplicates
+from .duplicates import score_duplicates
 from .lifecycle import (
     Actor,
     actor_user,
@@ -187,30 +188,14 @@ def _store_duplicate_suggestions(request: ServiceRequest) -> list[str]:
         service_type=request.service_type, lat=request.lat, long=request.long, requested_at=request.requested_at,
         description=request.description, exclude_id=request.pk,
     )
-    if found:
-        _insert_suggestions(request, found)
+    # Read by staff later, never back here: one INSERT for all (bulk_create cost more than
+    # the search that found them).
+    append_rows([
+        SuggestedDuplicate(request=request, candidate_id=s.pk, score=s.score, reasons=list(s.reasons),
+                           created_at=request.updated_at)
+        for s in found
+    ])
     return [s.public_id for s in found]
-
-
-def _insert_suggestions(request: ServiceRequest, found: Sequence[ScoredCandidate]) -> None:
-    """One multi-row INSERT, nothing read back (bulk_create cost intake more than the
-    search that found them)."""
-    ops = connection.ops
-    q = ops.quote_name
-    columns = ("request_id", "candidate_id", "score", "reasons", "created_at", "decision")
-    reasons = SuggestedDuplicate._meta.get_field("reasons")
-    created_at = ops.adapt_datetimefield_value(request.updated_at)
-    params: list[Any] = []
-    for s in found:
-        params += [request.pk, s.pk, s.score, reasons.get_db_prep_save(list(s.reasons), connection), created_at,
-                   SuggestedDuplicate.Decision.PENDING]
-    row = f"({', '.join(['%s'] * len(columns))})"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {q(SuggestedDuplicate._meta.db_table)} ({', '.join(q(c) for c in columns)}) "
-            f"VALUES {', '.join([row] * len(found))}",
-            params,
-        )
 
 
 @transaction.atomic

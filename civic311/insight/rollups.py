@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from civic311.cases.models import ServiceRequest
+from civic311.config.append_rows import append_rows
 from civic311.places.lookup import district_layers, index_for_layer
 from civic311.places.middleware import jurisdiction_zone
 from civic311.places.models import DistrictLayer
@@ -218,7 +219,7 @@ def refresh_request(request: ServiceRequest, *, created: bool = False) -> None:
                   "closed_day": new.closed_day, "close_seconds": new.close_seconds,
                   "district_ids": [list(a) for a in new.areas]}
         if stored is None:
-            RequestContribution.objects.create(request_id=request.pk, **values)
+            append_rows([RequestContribution(request_id=request.pk, **values)])
         else:
             RequestContribution.objects.filter(request_id=request.pk).update(**values)
 

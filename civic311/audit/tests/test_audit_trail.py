@@ -36,3 +36,28 @@ def test_an_event_cannot_be_changed_or_deleted() -> None:
     with pytest.raises(RuntimeError):
         event.delete()
     assert AuditEvent.objects.get(pk=event.pk).reason == ""
+
+
+def test_batched_events_are_written_together_when_the_block_ends() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from civic311.audit.services import batched_events
+
+    with CaptureQueriesContext(connection) as queries, batched_events():
+        record_event(action="a", target=("t", "1"))
+        with batched_events():  # nested: the outer block writes
+            record_event(action="b", target=("t", "2"))
+        assert AuditEvent.objects.count() == 0
+        before_end = len(queries.captured_queries)
+    assert len(queries.captured_queries) == before_end + 1
+    assert list(AuditEvent.objects.order_by("id").values_list("action", flat=True)) == ["a", "b"]
+
+
+def test_batched_events_are_dropped_when_the_block_fails() -> None:
+    from civic311.audit.services import batched_events
+
+    with pytest.raises(RuntimeError), batched_events():
+        record_event(action="a", target=("t", "1"))
+        raise RuntimeError("the intake failed")
+    assert not AuditEvent.objects.exists()

@@ -44,7 +44,7 @@ def record_request_party(
     if constituent is None and not any((name, email, phone, device_id, account_id)):
         return None
     if constituent is None and email:
-        constituent = Constituent.objects.filter(email__iexact=email).order_by("id").first()
+        constituent = _by_email(email)
     if constituent is None:
         constituent = Constituent.objects.create(
             name=name, email=email, phone=phone, device_id=device_id, account_id=account_id
@@ -65,6 +65,16 @@ def record_request_party(
             changes={"request": request.public_id, "role": role, "constituent_id": constituent.pk},
         )
     return party
+
+
+def _by_email(email: str) -> Constituent | None:
+    """The first constituent with this e-mail address in any case (the `UPPER(email)`
+    index): `email__iexact` as a raw query, which every intake with an address runs and
+    the ORM took twice as long to build as to run."""
+    table = connection.ops.quote_name(Constituent._meta.db_table)
+    found = Constituent.objects.raw(
+        f"SELECT * FROM {table} WHERE UPPER(email) = UPPER(%s) ORDER BY id LIMIT 1", [email])
+    return next(iter(found), None)
 
 
 def _link_party(constituent: Constituent, request: ServiceRequest, role: str) -> tuple[RequestParty, bool]:

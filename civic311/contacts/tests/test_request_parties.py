@@ -1,0 +1,60 @@
+"""The person behind a request: a known e-mail address, in any case, finds the same
+constituent; what a client sends fills blanks and never overwrites; the lookup is indexed."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from civic311.cases.models import ServiceRequest
+from civic311.cases.services import submit_request
+from civic311.cases.tests.factories import service_type
+from civic311.contacts.models import Constituent, RequestParty
+from civic311.contacts.services import record_request_party
+
+pytestmark = pytest.mark.django_db
+
+
+def _request() -> ServiceRequest:
+    return submit_request(service_type=service_type("pothole"), channel=None, address="1 City Hall Sq")
+
+
+def test_a_known_address_in_any_case_finds_the_same_constituent() -> None:
+    known = Constituent.objects.create(name="Ana Pérez", email="Ana.Perez@Example.org")
+    Constituent.objects.create(name="Later twin", email="ana.perez@example.org")
+    party = record_request_party(request=_request(), name="A. P.", email="  ANA.PEREZ@example.ORG ",
+                                 phone="617-555-0142")
+    assert party is not None and party.constituent_id == known.pk  # the first one, by id
+    known.refresh_from_db()
+    # A blank was filled; the name on record was not replaced by what the client sent.
+    assert (known.name, known.phone) == ("Ana Pérez", "617-555-0142")
+    assert Constituent.objects.count() == 2
+
+
+def test_an_unknown_address_makes_a_new_constituent_linked_once() -> None:
+    request = _request()
+    first = record_request_party(request=request, name="Bo", email="bo@example.org")
+    again = record_request_party(request=request, name="Bo", email="BO@example.org")
+    assert first is not None and again is not None and first.pk == again.pk
+    assert Constituent.objects.filter(email="bo@example.org").count() == 1
+    assert RequestParty.objects.filter(request=request).count() == 1
+
+
+def test_nothing_given_links_nobody() -> None:
+    assert record_request_party(request=_request()) is None
+    assert not Constituent.objects.exists()
+
+
+def test_the_lookup_by_address_uses_its_index() -> None:
+    Constituent.objects.create(name="Ana", email="ana@example.org")
+    table = connection.ops.quote_name(Constituent._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table would be scanned
+            cursor.execute(f"EXPLAIN SELECT * FROM {table} WHERE UPPER(email) = UPPER(%s) ORDER BY id LIMIT 1",
+                           ["ana@example.org"])
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN SELECT * FROM {table} WHERE UPPER(email) = UPPER(%s) "
+                           "ORDER BY id LIMIT 1", ["ana@example.org"])
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "constituent_email_upper" in plan

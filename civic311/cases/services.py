@@ -163,11 +163,13 @@ def submit_request(
             content_type=attachment.content_type, size=len(attachment.content),
             is_public=attachment.is_public,
         )
-    RequestUpdate.objects.create(
+    # Its only receiver (the Open311 answer cache) has nothing to drop for a request that
+    # no one could read yet: written without the save machinery.
+    append_rows([RequestUpdate(
         request=request, created_at=request.updated_at, status_to=request.detailed_status, is_public=True,
         text="Request received.", channel=channel, author=actor_user(actor),
         author_label=actor_label or ("" if actor is None else str(actor)),
-    )
+    )])
     record_event(
         action="request.submitted", target=request, actor=actor, actor_label=actor_label,
         channel=channel.code if channel else "",

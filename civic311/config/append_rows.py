@@ -1,11 +1,11 @@
-"""Writing new rows that nothing reads back, in one INSERT: append-only records written on
-every intake (audit events, suggested duplicates, a request's contribution to the daily
-counts), where the ORM's per-object save or bulk_create cost more than the write itself.
+"""Writing new rows that nothing reads back, in one INSERT: records written on every intake
+(audit events, suggested duplicates, a request's contribution to the daily counts, its
+first update), where the ORM's per-object save or bulk_create cost more than the write itself.
 
 The values are prepared as the ORM prepares them (each field's `pre_save` with `add=True`
 and `get_db_prep_save`), so defaults, `auto_now_add` and JSON columns behave as in a save;
 what is skipped is reading the new ids back and the save signals, so this is only for
-models without receivers on their save."""
+models without receivers on their save, or rows their receivers have nothing to do for."""
 
 from __future__ import annotations
 

@@ -383,3 +383,28 @@ def test_an_automated_answer_is_still_required_from_open311_clients(client: Clie
     assert refused.status_code == 400 and any("asset_id" in e for e in errors_of(refused))
     accepted = post(client, "requests.json", pothole_form(api_key, **{"attribute[asset_id]": "RD-1207"}))
     assert accepted.status_code == 200
+
+
+def test_a_post_costs_a_fixed_handful_of_statements(client: Client, city: City, api_key: str) -> None:
+    """Intake's statement budget (each is a round trip): the key's rate-limit slot, the
+    request with its id, the duplicate search, the first update, the reporter looked up,
+    made and linked, the daily counts, the request's contribution to them, and one INSERT
+    for all the audit events. A regression here shows in the POST benchmark's throughput."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # Reference caches filled by a first POST, 700 m away (not a duplicate candidate).
+    first = post(client, "requests.json", pothole_form(api_key, email="first@example.org", lat="42.361"))
+    assert first.status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        response = post(client, "requests.json", pothole_form(
+            api_key, email="new.reporter@example.org", first_name="Ana", description="Deep hole by the gate"))
+    assert response.status_code == 200
+    statements = [q["sql"] for q in queries.captured_queries
+                  if q["sql"].split()[0].upper() not in {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"}]
+    writes = sorted(s.split()[2].strip('"') for s in statements if s.upper().startswith("INSERT"))
+    assert writes == ["audit_auditevent", "cases_requestupdate", "cases_servicerequest", "contacts_constituent",
+                      "contacts_requestparty", "insight_requestcontribution"]
+    assert len(statements) <= 12, statements
+    # Both of the intake's audit events are in the one INSERT.
+    assert AuditEvent.objects.filter(action__in=["request.submitted", "contact.request_party_added"]).count() == 4

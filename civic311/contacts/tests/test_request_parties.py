@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 
 from civic311.cases.models import ServiceRequest
 from civic311.cases.services import submit_request
@@ -58,3 +59,22 @@ def test_the_lookup_by_address_uses_its_index() -> None:
                            "ORDER BY id LIMIT 1", ["ana@example.org"])
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert "constituent_email_upper" in plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes exist on PostgreSQL only")
+def test_the_desk_caller_search_uses_the_trigram_indexes() -> None:
+    from civic311.contacts.selectors import find_constituents
+
+    Constituent.objects.create(name="Ana Pérez", email="ana@example.org", phone="617-555-0142")
+    Constituent.objects.create(name="Bo Li", email="bo@example.org")
+    # The query find_constituents runs, before its annotations and ordering.
+    search = Constituent.objects.filter(Q(name__icontains="pérez") | Q(email__icontains="pérez")
+                                        | Q(phone__icontains="pérez"))
+    with connection.cursor() as cursor:
+        # A tiny table would be read whole: leave the planner only the bitmap scans.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        plan = search.explain()
+    assert "BitmapOr" in plan, plan
+    assert all(name in plan for name in ("constituent_name_trgm", "constituent_email_trgm", "constituent_phone_trgm"))
+    assert [c.name for c in find_constituents("pérez")] == ["Ana Pérez"]

@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.utils.dateparse import parse_datetime
+from django.utils import timezone
 
 from civic311.catalog.lookups import service_ids_in_group
 from civic311.catalog.models import ServiceType
@@ -142,14 +142,12 @@ def _nearby_rows(
                   key=lambda row: row[4], reverse=True)
 
 
-def _db_datetime(value: Any) -> datetime | None:
-    """A datetime column as the ORM returns it: aware, in UTC (SQLite gives naive UTC or text)."""
-    if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
+def _db_datetime(value: datetime | None) -> datetime | None:
+    """A datetime column as the ORM returns it: aware (SQLite gives it naive, in the
+    connection's zone, which is how Django's own converter reads it)."""
+    if value is None or value.tzinfo is not None:
         return value
-    moment = value if isinstance(value, datetime) else parse_datetime(str(value))
-    if moment is None:
-        raise ValueError(f"not a datetime: {value!r}")
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return timezone.make_aware(value, connection.timezone)
 
 
 def suggest_duplicates(**criteria: Any) -> list[DuplicateSuggestion]:

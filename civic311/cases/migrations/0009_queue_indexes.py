@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from civic311.config.migration_operations import on_postgresql_only
+
 # The staff queue's search is `public_id iexact OR address icontains OR description
 # icontains`, which Django writes on PostgreSQL as UPPER(col::text) = / LIKE UPPER(...).
 # Indexes on the same expressions let the planner answer the OR with a bitmap of three
@@ -22,16 +24,6 @@ DROP_TRIGRAM_INDEXES = [
     "DROP INDEX IF EXISTS request_address_trgm",
     "DROP INDEX IF EXISTS request_public_id_upper",
 ]
-
-
-def _run_on_postgresql(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return run
 
 
 class Migration(migrations.Migration):
@@ -82,5 +74,5 @@ class Migration(migrations.Migration):
             model_name='servicerequest',
             index=models.Index(condition=models.Q(('parent__isnull', False)), fields=['parent'], name='request_parent'),
         ),
-        migrations.RunPython(_run_on_postgresql(TRIGRAM_INDEXES), _run_on_postgresql(DROP_TRIGRAM_INDEXES)),
+        on_postgresql_only(TRIGRAM_INDEXES, DROP_TRIGRAM_INDEXES),
     ]

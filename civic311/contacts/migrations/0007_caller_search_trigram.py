@@ -6,6 +6,8 @@
 
 from django.db import migrations
 
+from civic311.config.migration_operations import on_postgresql_only
+
 INDEXES = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS constituent_name_trgm ON contacts_constituent "
@@ -22,16 +24,6 @@ DROP_INDEXES = [
 ]
 
 
-def _run_on_postgresql(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -39,5 +31,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_run_on_postgresql(INDEXES), _run_on_postgresql(DROP_INDEXES)),
+        on_postgresql_only(INDEXES, DROP_INDEXES),
     ]

@@ -406,5 +406,5 @@ def test_a_post_costs_a_fixed_handful_of_statements(client: Client, city: City, 
     assert writes == ["audit_auditevent", "cases_requestupdate", "cases_servicerequest", "contacts_constituent",
                       "contacts_requestparty", "insight_requestcontribution"]
     assert len(statements) <= 12, statements
-    # Both of the intake's audit events are in the one INSERT.
+    # The one INSERT into the audit trail holds both of the intake's events.
     assert AuditEvent.objects.filter(action__in=["request.submitted", "contact.request_party_added"]).count() == 4

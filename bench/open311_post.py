@@ -361,14 +361,17 @@ def main() -> None:
                            ("POST requests.json", "/open311/v2/requests.json")):
             warm = load(port, path, forms, args.threads, args.warmup)
             busy0, total0 = cpu_seconds()
+            own0 = time.process_time()
             result = load(port, path, forms, args.threads, args.seconds)
+            result["client_cpu_ms"] = (time.process_time() - own0) * 1000 / max(1, result["answers"])
             # The warm-up's writes are in the database too: the check counts every 200.
             answered[name] = warm["ids"] + result.pop("ids")
             busy1, total1 = cpu_seconds()
             result["cpu_busy"] = (busy1 - busy0) / max(1e-9, total1 - total0)
             results[name] = result
             _log(f"{name:<28} {result['per_second']:7.1f} req/s  median {result['median_ms']:7.1f} ms  "
-                 f"p99 {result['p99_ms']:7.1f} ms  statuses {result['statuses']}  cpu {result['cpu_busy']:.0%}"
+                 f"p99 {result['p99_ms']:7.1f} ms  statuses {result['statuses']}  cpu {result['cpu_busy']:.0%}  "
+                 f"client {result['client_cpu_ms']:.2f} ms/req"
                  + (f"  failures {result['failures']}" if result["failures"] else ""))
     finally:
         server.send_signal(signal.SIGTERM)

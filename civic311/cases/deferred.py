@@ -9,7 +9,8 @@ type queue behind each other. Every channel's intake (Open311, the portal, the d
 inside `deferred_writes()` — a block or a decorator under `transaction.atomic` — and the
 receivers hand their write to `run_or_defer`: it runs as the block ends, just before the
 commit, still atomic with the request, with the lock held for one statement. The block's
-audit events are written together at its end too (`audit.services.batched_events`).
+audit events are written together at its end too (`audit.services.batched_events`), and
+every write nothing reads back goes in one round trip (`config.append_rows.write_behind`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from civic311.audit.services import batched_events
+from civic311.config.append_rows import write_behind
 
 _pending: ContextVar[list[Callable[[], None]] | None] = ContextVar("cases_deferred_writes", default=None)
 
@@ -34,7 +36,7 @@ def deferred_writes() -> Iterator[None]:
     pending: list[Callable[[], None]] = []
     token = _pending.set(pending)
     try:
-        with batched_events():
+        with write_behind(), batched_events():
             yield
             # A deferred write may defer nothing more: the list is read to its end.
             for write in pending:

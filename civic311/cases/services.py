@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
 from civic311.audit.services import record_event
@@ -79,11 +80,7 @@ def _create_request(
     business = service_type.sla_kind == ServiceType.SlaKind.BUSINESS
     calendar = lookups.work_calendar(service_type.sla_calendar_id) if business else None
     expected = sla.expected_at(service_type, requested_at, calendar=calendar)
-    pk = _next_request_pk()
-    request = ServiceRequest.objects.create(
-        pk=pk,
-        # Where the id cannot be known first, a placeholder keeps public_id unique until it is.
-        public_id=f"{settings.CIVIC311_REQUEST_ID_PREFIX}{pk}" if pk else f"pending-{uuid.uuid4().hex}",
+    request = ServiceRequest(
         token=secrets.token_urlsafe(12) if service_type.kind == ServiceType.Kind.BATCH else None,
         service_type=service_type,
         status=new_status.open311_status,
@@ -98,21 +95,49 @@ def _create_request(
         sla_warn_at=sla.warn_at(service_type, requested_at, expected, calendar=calendar),
         **fields,
     )
-    if pk is None:
-        request.public_id = f"{settings.CIVIC311_REQUEST_ID_PREFIX}{request.pk}"
+    prefix = settings.CIVIC311_REQUEST_ID_PREFIX
+    if connection.vendor == "postgresql":
+        _insert_with_next_id(request, prefix)
+    else:
+        # The id is known only once the row is written: a placeholder keeps public_id unique
+        # until then.
+        request.public_id = f"pending-{uuid.uuid4().hex}"
+        request.save(force_insert=True)
+        request.public_id = f"{prefix}{request.pk}"
         request.save(update_fields=["public_id"])
     return request
 
 
-def _next_request_pk() -> int | None:
-    """The next request id from PostgreSQL's sequence, so that the row is written once
-    with its public id (an UPDATE of an indexed column costs more); None elsewhere."""
-    if connection.vendor != "postgresql":
-        return None
+def _insert_with_next_id(request: ServiceRequest, prefix: str) -> None:
+    """PostgreSQL: write the new request in one statement, its id the next of the table's
+    sequence and its public id made from it (asking for the id first, or updating the
+    public id after, is one more round trip), with what a save does around it (the values
+    each field's `pre_save` gives, the save signals)."""
+    meta = ServiceRequest._meta
+    ops = connection.ops
+    pre_save.send(sender=ServiceRequest, instance=request, raw=False, using=connection.alias, update_fields=None)
+    fields = [f for f in meta.concrete_fields
+              if not f.primary_key and f.name != "public_id" and not getattr(f, "generated", False)]
+    values = [f.get_db_prep_save(f.pre_save(request, True), connection) for f in fields]
+    generated = [f for f in meta.concrete_fields if getattr(f, "generated", False)]
+    returning = ", ".join(ops.quote_name(str(f.column)) for f in (meta.pk, *generated))
+    # A CTE holding nextval() is evaluated once, however often it is read.
+    sql = (f"WITH next AS (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id) "
+           f"INSERT INTO {ops.quote_name(meta.db_table)} ({ops.quote_name(str(meta.pk.column))}, "
+           f"{ops.quote_name('public_id')}, {', '.join(ops.quote_name(str(f.column)) for f in fields)}) "
+           f"VALUES ((SELECT id FROM next), %s || (SELECT id FROM next), {', '.join(['%s'] * len(fields))}) "
+           f"RETURNING {returning}")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [ServiceRequest._meta.db_table])
-        (pk,) = cursor.fetchone()
-    return int(pk)
+        cursor.execute(sql, [meta.db_table, prefix, *values])
+        pk, *computed = cursor.fetchone()
+    request.pk = int(pk)
+    for f, value in zip(generated, computed, strict=True):
+        setattr(request, f.attname, value)
+    request.public_id = f"{prefix}{request.pk}"
+    request._state.adding = False
+    request._state.db = connection.alias
+    post_save.send(sender=ServiceRequest, instance=request, created=True, update_fields=None, raw=False,
+                   using=connection.alias)
 
 
 # No savepoint when nested (the channel's own transaction): a failure here fails the whole

@@ -5,20 +5,90 @@ first update), where the ORM's per-object save or bulk_create cost more than the
 The values are prepared as the ORM prepares them (each field's `pre_save` with `add=True`
 and `get_db_prep_save`), so defaults, `auto_now_add` and JSON columns behave as in a save;
 what is skipped is reading the new ids back and the save signals, so this is only for
-models without receivers on their save, or rows their receivers have nothing to do for."""
+models without receivers on their save, or rows their receivers have nothing to do for.
+
+Inside `write_behind()` such writes (these INSERTs, and any statement given to
+`write_later`) are held and sent together as the block ends: on PostgreSQL as one query of
+several statements, one round trip instead of one each. A round trip costs more CPU, in
+the application and in PostgreSQL, than writing a small row (about 0.15 ms against 0.03 ms
+measured on loopback), and intake makes several such writes per request."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
 from django.db.models import AutoField, Model
 
 
+@dataclass
+class _Held:
+    # Savepoints open when the block began: a write made inside a newer one could be rolled
+    # back with it, so it is not held.
+    savepoints: int
+    statements: list[tuple[str, list[Any]]] = field(default_factory=list)
+
+
+_held: ContextVar[_Held | None] = ContextVar("config_write_behind", default=None)
+
+
+def _open_savepoints() -> int:
+    return sum(1 for sid in connection.savepoint_ids if sid)
+
+
+@contextmanager
+def write_behind() -> Iterator[None]:
+    """Hold the writes given to `write_later` (and `append_rows`) in the block and send
+    them, in order, when it ends without an error; on an error they are dropped. Only for
+    writes nothing in the block reads back, inside a transaction (they commit or roll back
+    with it). Nested blocks: the outermost sends."""
+    if _held.get() is not None:
+        yield
+        return
+    held = _Held(savepoints=_open_savepoints())
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+    _send(held.statements)
+
+
+def write_later(sql: str, params: Sequence[Any]) -> None:
+    """Run a statement that returns nothing now, or as the enclosing `write_behind()`
+    block ends."""
+    held = _held.get()
+    if held is None or _open_savepoints() > held.savepoints:
+        _send([(sql, list(params))])
+    else:
+        held.statements.append((sql, list(params)))
+
+
+def _send(statements: list[tuple[str, list[Any]]]) -> None:
+    if not statements:
+        return
+    with connection.cursor() as cursor:
+        if len(statements) > 1 and _several_in_one_query():
+            cursor.execute("; ".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
+        else:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+
+
+def _several_in_one_query() -> bool:
+    # PostgreSQL with parameters bound in the client (Django's default for psycopg): the
+    # query goes as a simple query, which may hold several statements. Bound in the server,
+    # each statement needs its own.
+    return connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get("server_side_binding")
+
+
 def append_rows(objs: Sequence[Model]) -> None:
     """INSERT the unsaved `objs`, all of one model, in one statement (an automatic `pk`
-    stays None)."""
+    stays None); inside `write_behind()`, as the block ends."""
     if not objs:
         return
     model = type(objs[0])
@@ -37,5 +107,4 @@ def append_rows(objs: Sequence[Model]) -> None:
     row = f"({', '.join(['%s'] * len(fields))})"
     sql = (f"INSERT INTO {ops.quote_name(model._meta.db_table)} "
            f"({', '.join(ops.quote_name(str(f.column)) for f in fields)}) VALUES {', '.join([row] * len(objs))}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    write_later(sql, params)

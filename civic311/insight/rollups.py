@@ -4,8 +4,8 @@ Each request adds to the rows of its local day of request (opened) and, once clo
 local day of closing (closed, time to close): one row per district it lies in (its
 neighborhood, and the district of every other layer that contains its point) and one
 city-wide row. What a request added is kept in `RequestContribution`; when the request
-changes, the old contribution is taken back and the new one added, as one set of
-`F()` increments inside the caller's transaction. `rebuild()` recomputes everything from
+changes, the old contribution is taken back and the new one added, as increments (upserts
+of the rows) inside the caller's transaction. `rebuild()` recomputes everything from
 the requests (after a bulk import, which writes rows without the per-row hooks).
 
 Every request counts, duplicates included: the counts say how often residents asked.
@@ -22,10 +22,10 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 
 from civic311.cases.models import ServiceRequest
-from civic311.config.append_rows import append_rows
+from civic311.config.append_rows import append_rows, write_later
 from civic311.places.lookup import district_layers, index_for_layer
 from civic311.places.middleware import jurisdiction_zone
 from civic311.places.models import DistrictLayer
@@ -141,57 +141,50 @@ def _increments(delta: RowDelta) -> tuple[tuple[str, int], ...]:
     return tuple((name, n) for name, n in pairs if n)
 
 
-def _add_to_rows(type_id: int, day: date, increments: Sequence[tuple[str, int]],
-                 district_ids: Sequence[int | None]) -> set[int | None]:
-    """Add `increments` to the existing rows of these districts (None: city-wide) in one
-    UPDATE; returns the districts whose row exists (the others need an INSERT)."""
+_COUNT_COLUMNS = ("opened", "closed", "close_seconds", *BUCKET_FIELDS)
+
+
+def _upsert(type_id: int, day: date, increments: Sequence[tuple[str, int]],
+            places: Sequence[tuple[int | None, int | None]]) -> None:
+    """Add `increments` to the rows of these (district, layer) places (district None:
+    city-wide) on this type and day, making the rows that do not exist yet: one INSERT … ON
+    CONFLICT DO UPDATE for the city-wide row and one for the districts (each unique
+    constraint is partial, so each needs its own). Nothing is read back, so intake sends it
+    with its other writes in one round trip (`write_later`)."""
     quote = connection.ops.quote_name
-    sets = ", ".join(f"{quote(name)} = {quote(name)} + %s" for name, _ in increments)
-    areas = [d for d in district_ids if d is not None]
-    where = []
-    if None in district_ids:
-        where.append(f"{quote('district_id')} IS NULL")
-    if areas:
-        where.append(f"{quote('district_id')} IN ({', '.join(['%s'] * len(areas))})")
     table = quote(DailyCount._meta.db_table)
-    match = f"{quote('service_type_id')} = %s AND {quote('day')} = %s AND ({' OR '.join(where)})"
-    if connection.vendor == "postgresql":
-        # Rows locked in id order, as every transaction does: a multi-row UPDATE alone locks
-        # them in scan order, and two concurrent intakes could deadlock on the same rows.
-        sql = (f"UPDATE {table} SET {sets} FROM (SELECT {quote('id')} FROM {table} WHERE {match} "
-               f"ORDER BY {quote('id')} FOR UPDATE) AS locked WHERE {table}.{quote('id')} = locked.{quote('id')} "
-               f"RETURNING {table}.{quote('district_id')}")
-    else:
-        # SQLite has one writer at a time: no row locks to order.
-        sql = f"UPDATE {table} SET {sets} WHERE {match} RETURNING {quote('district_id')}"
-    with connection.cursor() as cursor:
-        params: list[Any] = [n for _, n in increments]
-        cursor.execute(sql, [*params, type_id, connection.ops.adapt_datefield_value(day), *areas])
-        return {row[0] for row in cursor.fetchall()}
+    adding = dict(increments)
+    columns = ("layer_id", "district_id", "service_type_id", "day", *_COUNT_COLUMNS)
+    sets = ", ".join(f"{quote(name)} = {table}.{quote(name)} + excluded.{quote(name)}" for name, _ in increments)
+    day_value = connection.ops.adapt_datefield_value(day)
+    row = f"({', '.join(['%s'] * len(columns))})"
+    # City-wide first, then districts by id: every transaction takes the row locks of a
+    # type and day in this order, so two of them cannot deadlock.
+    city = [p for p in places if p[0] is None]
+    districts = sorted((p for p in places if p[0] is not None), key=lambda p: p[0] or 0)
+    for group, target in ((city, f"({quote('service_type_id')}, {quote('day')}) WHERE {quote('district_id')} IS NULL"),
+                          (districts, f"({quote('district_id')}, {quote('service_type_id')}, {quote('day')}) "
+                                      f"WHERE {quote('district_id')} IS NOT NULL")):
+        if not group:
+            continue
+        params: list[Any] = []
+        for district_id, layer_id in group:
+            params += [layer_id, district_id, type_id, day_value, *(adding.get(name, 0) for name in _COUNT_COLUMNS)]
+        write_later(f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
+                    f"VALUES {', '.join([row] * len(group))} ON CONFLICT {target} DO UPDATE SET {sets}", params)
 
 
 def _apply(deltas: Mapping[RowKey, RowDelta]) -> None:
-    """Write the deltas as increments: one UPDATE for every row getting the same increments
-    on the same type and day (a new request: its city-wide row and each of its districts),
-    then an INSERT for each row that did not exist yet."""
+    """Write the deltas as increments: one upsert for every group of rows getting the same
+    increments on the same type and day (a new request: its city-wide row and each of its
+    districts)."""
     groups: dict[tuple[int, date, tuple[tuple[str, int], ...]], list[tuple[int | None, int | None]]] = {}
     for (district_id, layer_id, type_id, day), delta in deltas.items():
         if not delta.is_zero():
             groups.setdefault((type_id, day, _increments(delta)), []).append((district_id, layer_id))
     # A fixed order of rows across transactions, so that two of them cannot deadlock.
     for (type_id, day, increments), places in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1])):
-        existing = _add_to_rows(type_id, day, increments, [d for d, _ in places])
-        for district_id, layer_id in places:
-            if district_id in existing:
-                continue
-            values = dict(increments)
-            try:
-                with transaction.atomic():
-                    DailyCount.objects.create(district_id=district_id, layer_id=layer_id, service_type_id=type_id,
-                                              day=day, **values)
-            except IntegrityError:
-                # A concurrent request created the row between our UPDATE and INSERT.
-                _add_to_rows(type_id, day, increments, [district_id])
+        _upsert(type_id, day, increments, places)
 
 
 def refresh_request(request: ServiceRequest, *, created: bool = False) -> None:

@@ -73,7 +73,14 @@ def test_a_period_of_two_days_includes_the_evening_before(day_of_contacts: City)
 
 
 def test_today_is_the_default(city: City) -> None:
-    add_contact(city.agent, seconds=60)
+    from django.utils import timezone
+
+    from civic311.cases.sla import city_zone
+
+    # Halfway between the city's midnight and now: today there, whatever the hour.
+    now = timezone.now()
+    midnight = timezone.localtime(now, city_zone()).replace(hour=0, minute=0, second=0, microsecond=0)
+    add_contact(city.agent, seconds=1, started_at=midnight + (now - midnight) / 2)
     body = logged_in(city.supervisor).get(reverse("contacts:metrics")).content.decode()
     assert '<strong id="total-contacts">1</strong>' in body
 

@@ -1,4 +1,5 @@
-"""append_rows: new rows written in one INSERT hold what a save would have written."""
+"""append_rows: new rows written in one INSERT hold what a save would have written; inside
+write_behind they are held and sent together as the block ends."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from civic311.audit.models import AuditEvent
-from civic311.config.append_rows import append_rows
+from civic311.config.append_rows import append_rows, write_behind, write_later
 from civic311.insight.models import RequestContribution
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +66,55 @@ def test_saved_rows_and_mixed_models_are_refused() -> None:
     with pytest.raises(TypeError):
         append_rows([_event(10), RequestContribution(request_id=1, service_type_id=1, opened_day=date(2026, 1, 1))])
     assert AuditEvent.objects.count() == 1
+
+
+def _texts() -> list[str]:
+    return list(AuditEvent.objects.order_by("pk").values_list("action", flat=True))
+
+
+def test_held_writes_are_sent_in_order_as_the_block_ends_in_one_query_on_postgresql() -> None:
+    from django.db import transaction
+
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        with write_behind():
+            append_rows([_event(1)])
+            # A percent sign and a semicolon in a value are data, not SQL.
+            write_later(f"UPDATE {table} SET {connection.ops.quote_name('reason')} = %s", ["50 %; done"])
+            append_rows([_event(2), _event(3)])
+            assert not AuditEvent.objects.exists() and len(queries) == 1  # only that read
+        sent = queries.captured_queries[1:]
+    assert _texts() == ["test.1", "test.2", "test.3"]
+    assert AuditEvent.objects.get(action="test.1").reason == "50 %; done"
+    assert AuditEvent.objects.get(action="test.3").reason == ""
+    assert len(sent) == (1 if connection.vendor == "postgresql" else 3)
+
+
+def test_held_writes_are_dropped_when_the_block_fails() -> None:
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic(), write_behind():
+        append_rows([_event(1)])
+        raise RuntimeError("intake failed")
+    assert not AuditEvent.objects.exists()
+
+
+def test_a_write_inside_a_newer_savepoint_is_not_held() -> None:
+    """It could be rolled back with the savepoint; held, it would be sent after it."""
+    from django.db import transaction
+
+    with transaction.atomic(), write_behind():
+        append_rows([_event(1)])
+        try:
+            with transaction.atomic():
+                append_rows([_event(2)])
+                raise ValueError("the inner step failed")
+        except ValueError:
+            pass
+        append_rows([_event(3)])
+    assert _texts() == ["test.1", "test.3"]
+
+
+def test_outside_a_block_a_write_is_made_at_once() -> None:
+    append_rows([_event(1)])
+    assert _texts() == ["test.1"]

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
+from django.db.models import CharField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,9 +18,10 @@ from civic311.cases.deferred import deferred_writes
 from civic311.cases.models import ServiceRequest
 from civic311.cases.services import submit_request
 from civic311.catalog.models import Channel, ServiceType
+from civic311.config.append_rows import append_rows
 
 from .emergency import find_emergency_phrases
-from .models import Constituent, Contact, EmergencyTerm, RequestParty
+from .models import Constituent, Contact, EmergencyTerm, RequestParty, phone_key
 
 
 @transaction.atomic(savepoint=False)  # nested in the channel's transaction: no savepoint round trip
@@ -34,22 +36,29 @@ def record_request_party(
     account_id: str = "",
     actor_label: str = "",
     constituent: Constituent | None = None,
+    new_request: bool = False,
 ) -> RequestParty | None:
     """Link the person who reported (or follows) `request`, if anything about them was
     given. A known e-mail address finds the same constituent; otherwise a new one is made.
     Existing details are never overwritten by what a client sends (only blanks are filled),
     so a stranger's submission cannot change a resident's record. A `constituent` already
-    identified (by an agent on the desk) is linked as is."""
+    identified (by an agent on the desk) is linked as is. `new_request`: the request was
+    made in this transaction, so nothing links to it yet and the link is written with the
+    intake's other writes (`config.append_rows`; its `pk` is then not known)."""
     email = email.strip().lower()
     if constituent is None and not any((name, email, phone, device_id, account_id)):
         return None
-    if constituent is None and email:
-        constituent = _by_email(email)
+    made = False
     if constituent is None:
-        constituent = Constituent.objects.create(
-            name=name, email=email, phone=phone, device_id=device_id, account_id=account_id
-        )
-    else:
+        new = Constituent(name=name, email=email, phone=phone, device_id=device_id, account_id=account_id)
+        if email and connection.vendor == "postgresql":
+            constituent, made = _found_or_made(new)
+        else:
+            constituent = _by_email(email) if email else None
+            if constituent is None:
+                new.save(force_insert=True)
+                constituent, made = new, True
+    if not made:
         filled = []
         for field, value in (("name", name), ("phone", phone), ("device_id", device_id), ("account_id", account_id)):
             if value and not getattr(constituent, field):
@@ -57,11 +66,11 @@ def record_request_party(
                 filled.append(field)
         if filled:
             constituent.save(update_fields=filled)
-    party, created = _link_party(constituent, request, role)
+    party, created = _link_party(constituent, request, role, new_request=new_request)
     if created:
         # The audit trail names the link, not the person's details.
         record_event(
-            action="contact.request_party_added", target=party, actor_label=actor_label,
+            action="contact.request_party_added", target=request, actor_label=actor_label,
             changes={"request": request.public_id, "role": role, "constituent_id": constituent.pk},
         )
     return party
@@ -77,10 +86,42 @@ def _by_email(email: str) -> Constituent | None:
     return next(iter(found), None)
 
 
-def _link_party(constituent: Constituent, request: ServiceRequest, role: str) -> tuple[RequestParty, bool]:
-    """get_or_create of the link in one statement (INSERT … ON CONFLICT DO NOTHING): a new
-    request cannot have it yet, and get_or_create would cost four round trips."""
+def _found_or_made(new: Constituent) -> tuple[Constituent, bool]:
+    """PostgreSQL: (the first constituent with `new`'s e-mail address in any case, False),
+    or (`new`, written, True), in one statement: a lookup and then an INSERT are two round
+    trips, and most reports from the apps come from someone new. As in `_by_email` and a
+    save (the values each field's `pre_save` gives, `phone_key` as `Constituent.save` sets it)."""
+    meta = Constituent._meta
+    ops = connection.ops
+    new.phone_key = phone_key(new.phone)
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(new, True), connection) for f in fields]
+    # In INSERT … SELECT a bare NULL would be text: the other columns are cast to their type.
+    slots = ", ".join("%s" if isinstance(f, CharField) else f"CAST(%s AS {f.db_type(connection)})" for f in fields)
+    table = ops.quote_name(meta.db_table)
+    sql = (f"WITH found AS (SELECT *, false AS made FROM {table} WHERE UPPER(email) = UPPER(%s) ORDER BY id LIMIT 1), "
+           f"made AS (INSERT INTO {table} ({', '.join(ops.quote_name(str(f.column)) for f in fields)}) "
+           f"SELECT {slots} WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING *, true AS made) "
+           "SELECT * FROM found UNION ALL SELECT * FROM made")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [new.email, *values])
+        names = [column.name for column in cursor.description]
+        row = cursor.fetchone()
+    # The table's columns are in the order the migrations added them: matched by name.
+    by_column = dict(zip(names, row, strict=True))
+    constituent = Constituent.from_db(connection.alias, [f.attname for f in meta.concrete_fields],
+                                      [by_column[str(f.column)] for f in meta.concrete_fields])
+    return constituent, bool(by_column["made"])
+
+
+def _link_party(constituent: Constituent, request: ServiceRequest, role: str, *,
+                new_request: bool) -> tuple[RequestParty, bool]:
+    """get_or_create of the link in one statement (INSERT … ON CONFLICT DO NOTHING), or,
+    for a request made in this transaction, an INSERT sent with the intake's other writes."""
     party = RequestParty(constituent=constituent, request=request, role=role, created_at=timezone.now())
+    if new_request:
+        append_rows([party])
+        return party, True
     ops = connection.ops
     table = ops.quote_name(RequestParty._meta.db_table)
     columns = ", ".join(ops.quote_name(c) for c in ("constituent_id", "request_id", "role", "created_at"))

@@ -34,10 +34,11 @@ def _channel() -> Channel | None:
     return channel_by_code(CHANNEL_CODE)
 
 
-def _record_person(request: ServiceRequest, person: PersonDetails, role: str, label: str) -> None:
+def _record_person(request: ServiceRequest, person: PersonDetails, role: str, label: str, *,
+                   new_request: bool = False) -> None:
     record_request_party(
         request=request, role=role, name=person.name, email=person.email, phone=person.phone,
-        device_id=person.device_id, account_id=person.account_id, actor_label=label,
+        device_id=person.device_id, account_id=person.account_id, actor_label=label, new_request=new_request,
     )
 
 
@@ -60,7 +61,7 @@ def file_request(*, submission: Submission, api_key: ApiKey) -> ServiceRequest:
         attachments=submission.photos,
         audit_details={"api_key": api_key.prefix, "api_key_id": api_key.pk},
     )
-    _record_person(request, submission.person, RequestParty.Role.REPORTER, label)
+    _record_person(request, submission.person, RequestParty.Role.REPORTER, label, new_request=True)
     return request
 
 

@@ -67,7 +67,7 @@ def submit_report(
     )
     if reporter is not None:
         party = record_request_party(request=request, name=reporter.name, email=reporter.email,
-                                     phone=reporter.phone, actor_label="portal")
+                                     phone=reporter.phone, actor_label="portal", new_request=True)
         if party is not None:
             _record_consent(party.constituent, reporter.language)
     return request

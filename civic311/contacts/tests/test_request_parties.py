@@ -78,3 +78,47 @@ def test_the_desk_caller_search_uses_the_trigram_indexes() -> None:
     assert "BitmapOr" in plan, plan
     assert all(name in plan for name in ("constituent_name_trgm", "constituent_email_trgm", "constituent_phone_trgm"))
     assert [c.name for c in find_constituents("pérez")] == ["Ana Pérez"]
+
+
+def _as_stored(person: Constituent) -> dict[str, object]:
+    return {f.attname: getattr(person, f.attname) for f in Constituent._meta.concrete_fields}
+
+
+def test_a_new_reporter_is_written_and_read_back_as_a_save_would() -> None:
+    """The reporter found or made in one statement (PostgreSQL) holds, field by field, what
+    the database holds (the table's columns are not in the model's order)."""
+    party = record_request_party(request=_request(), name="Rosa Díaz", email="Rosa@Example.org",
+                                 phone="(617) 555-0199", device_id="dev-1", account_id="acct-9")
+    assert party is not None
+    made = party.constituent
+    stored = Constituent.objects.get(pk=made.pk)
+    assert _as_stored(made) == _as_stored(stored)
+    assert (stored.name, stored.email, stored.phone, stored.device_id, stored.account_id) == (
+        "Rosa Díaz", "rosa@example.org", "(617) 555-0199", "dev-1", "acct-9")
+    assert stored.phone_key == "6175550199" and stored.created_at is not None
+    assert stored.consent_contact is False and stored.consent_recorded_at is None
+
+
+def test_a_known_reporter_is_read_back_whole() -> None:
+    from django.utils import timezone
+
+    known = Constituent.objects.create(name="Rosa", email="rosa@example.org", phone="617-555-0199",
+                                       consent_contact=True, consent_recorded_at=timezone.now(),
+                                       preferred_language="es")
+    party = record_request_party(request=_request(), email="ROSA@example.org")
+    assert party is not None
+    assert _as_stored(party.constituent) == _as_stored(Constituent.objects.get(pk=known.pk))
+    assert Constituent.objects.count() == 1
+
+
+def test_a_new_requests_link_is_written_with_the_intakes_other_writes() -> None:
+    from django.db import transaction
+
+    from civic311.cases.deferred import deferred_writes
+
+    with transaction.atomic(), deferred_writes():
+        request = _request()
+        party = record_request_party(request=request, name="Bo", email="bo@example.org", new_request=True)
+        assert party is not None and not RequestParty.objects.filter(request=request).exists()
+    stored = RequestParty.objects.get(request=request)
+    assert (stored.constituent_id, stored.role) == (party.constituent.pk, RequestParty.Role.REPORTER)

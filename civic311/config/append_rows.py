@@ -68,6 +68,15 @@ def write_later(sql: str, params: Sequence[Any]) -> None:
         held.statements.append((sql, list(params)))
 
 
+def send_held() -> None:
+    """Send what the enclosing `write_behind()` block holds now: for a read, in the block,
+    of rows that may be among its writes."""
+    held = _held.get()
+    if held is not None:
+        statements, held.statements = held.statements, []
+        _send(statements)
+
+
 def _send(statements: list[tuple[str, list[Any]]]) -> None:
     if not statements:
         return

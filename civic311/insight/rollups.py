@@ -25,7 +25,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from civic311.cases.models import ServiceRequest
-from civic311.config.append_rows import append_rows, write_later
+from civic311.config.append_rows import append_rows, send_held, write_later
 from civic311.places.lookup import district_layers, index_for_layer
 from civic311.places.middleware import jurisdiction_zone
 from civic311.places.models import DistrictLayer
@@ -192,6 +192,8 @@ def refresh_request(request: ServiceRequest, *, created: bool = False) -> None:
     request was just inserted, so it cannot have a contribution yet."""
     # No savepoint: a failure here fails the caller's write, which is what we want.
     with transaction.atomic(savepoint=False):
+        if not created:
+            send_held()  # the contribution may be among the held writes (made earlier in the block)
         stored = (None if created else
                   RequestContribution.objects.select_for_update().filter(request_id=request.pk).first())
         layers = district_layers()
@@ -220,6 +222,7 @@ def refresh_request(request: ServiceRequest, *, created: bool = False) -> None:
 def forget_request(request_id: int) -> None:
     """Take a deleted request's contribution back."""
     with transaction.atomic():
+        send_held()
         stored = RequestContribution.objects.select_for_update().filter(request_id=request_id).first()
         if stored is None:
             return

@@ -38,6 +38,20 @@ def test_intake_counts_the_request_as_its_block_ends(city: City) -> None:
 
 
 @pytest.mark.django_db
+def test_a_request_changed_again_in_its_intake_is_counted_once(city: City) -> None:
+    """Its contribution is still held (config.append_rows) when the second save's refresh
+    reads it: the held writes are sent first, so it is found, not counted twice."""
+    with transaction.atomic(), deferred_writes():
+        request = case_services.submit_request(service_type=city.pothole, channel=None, lat=WEST[0], long=WEST[1],
+                                               requested_at=NOON)
+        request.closed_at, request.status = NOON.replace(hour=18), "closed"
+        request.save(update_fields=["closed_at", "status"])
+    assert opened_city_wide() == 1
+    closed = DailyCount.objects.filter(district__isnull=True).aggregate(n=Sum("closed"))["n"]
+    assert closed == 1 and RequestContribution.objects.filter(request_id=request.pk).count() == 1
+
+
+@pytest.mark.django_db
 def test_a_failed_intake_counts_nothing(city: City) -> None:
     with pytest.raises(RuntimeError), transaction.atomic(), deferred_writes():
         case_services.submit_request(service_type=city.pothole, channel=None, lat=WEST[0], long=WEST[1],

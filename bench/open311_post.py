@@ -25,7 +25,9 @@ behind gunicorn with several workers, next to floors measured the same way in th
    distinct service_request_id, and exactly those requests exist (none lost, none twice).
 
 Reported: requests/s, median and p99 latency, status counts, each run's share of the
-floor's throughput, the machine's load; the targets (≥ 300 req/s, p99 < 100 ms).
+floor's throughput, the machine's load, the CPU a request costs in gunicorn, in PostgreSQL
+(when it runs on this machine) and in the load generator; the targets (≥ 300 req/s, p99
+< 100 ms).
 
     .venv/bin/python bench/open311_post.py                          # 4 workers, 16 threads, 20 s each
     .venv/bin/python bench/open311_post.py --workers 3 --threads 8 --seconds 10
@@ -298,6 +300,40 @@ def cpu_seconds() -> tuple[float, float]:
     return total - (fields[3] + fields[4]) / ticks, total
 
 
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of one process so far; 0 if it is gone or unreadable."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+CpuTimes = dict[str, dict[int, float]]
+
+
+def component_cpu(server_pid: int, pg_url: str) -> CpuTimes:
+    """CPU seconds so far, process by process, of the gunicorn master and workers, of the
+    PostgreSQL backends serving the scratch database (read from /proc: only when the server
+    runs on this machine) and of this process (the load generator)."""
+    import psycopg
+
+    with open(f"/proc/{server_pid}/task/{server_pid}/children") as fh:
+        workers = [int(p) for p in fh.read().split()]
+    with psycopg.connect(pg_url, dbname="postgres", autocommit=True) as conn:
+        backends = [row[0] for row in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [PG_DB])]
+    return {"gunicorn": {p: _process_cpu(p) for p in [server_pid, *workers]},
+            "postgres": {p: _process_cpu(p) for p in backends}, "client": {0: time.process_time()}}
+
+
+def cpu_between(start: CpuTimes, end: CpuTimes, requests: int) -> dict[str, float]:
+    """CPU ms a request per component (a process that started in between counts from 0)."""
+    return {name: sum(t - start[name].get(pid, 0.0) for pid, t in end[name].items()) * 1000 / max(1, requests)
+            for name in end}
+
+
 def newest_request_id(pg_url: str) -> int:
     import psycopg
 
@@ -361,9 +397,10 @@ def main() -> None:
                            ("POST requests.json", "/open311/v2/requests.json")):
             warm = load(port, path, forms, args.threads, args.warmup)
             busy0, total0 = cpu_seconds()
-            own0 = time.process_time()
+            parts0 = component_cpu(server.pid, args.pg_url)
             result = load(port, path, forms, args.threads, args.seconds)
-            result["client_cpu_ms"] = (time.process_time() - own0) * 1000 / max(1, result["answers"])
+            parts1 = component_cpu(server.pid, args.pg_url)
+            result["cpu_ms"] = cpu_between(parts0, parts1, result["answers"])
             # The warm-up's writes are in the database too: the check counts every 200.
             answered[name] = warm["ids"] + result.pop("ids")
             busy1, total1 = cpu_seconds()
@@ -371,7 +408,7 @@ def main() -> None:
             results[name] = result
             _log(f"{name:<28} {result['per_second']:7.1f} req/s  median {result['median_ms']:7.1f} ms  "
                  f"p99 {result['p99_ms']:7.1f} ms  statuses {result['statuses']}  cpu {result['cpu_busy']:.0%}  "
-                 f"client {result['client_cpu_ms']:.2f} ms/req"
+                 + ", ".join(f"{k} {v:.2f}" for k, v in result["cpu_ms"].items()) + " CPU ms/req"
                  + (f"  failures {result['failures']}" if result["failures"] else ""))
     finally:
         server.send_signal(signal.SIGTERM)
@@ -401,6 +438,10 @@ def report(args: argparse.Namespace, results: dict[str, Any], check: dict[str, A
         print(f"  {name:<28} {r['per_second']:>8.1f} {r['median_ms']:>10.1f} {r['p99_ms']:>8.1f} "
               f"{r['per_second'] / floor:>13.0%} {r['cpu_busy']:>9.0%}  {r['statuses']}")
     post = results["POST requests.json"]
+    print("\nCPU ms per request (gunicorn: master and workers; postgres: the backends serving the scratch "
+          "database, from /proc; client: the load generator):")
+    for name, r in results.items():
+        print(f"  {name:<28} " + ", ".join(f"{k} {v:.2f}" for k, v in r["cpu_ms"].items()))
     print(f"\nTargets: ≥ 300 req/s → {post['per_second']:.0f}; p99 < 100 ms → {post['p99_ms']:.0f} ms.")
     print(f"Count check: {check['rows']:,} requests stored during the load, {check['answers_200']:,} answers 200 with "
           f"{check['distinct_ids_answered']:,} distinct ids; the same set: {check['rows_equal_answers']} "

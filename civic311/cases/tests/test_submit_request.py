@@ -67,3 +67,23 @@ def test_inactive_services_refuse_requests(pothole: ServiceType) -> None:
     pothole.save()
     with pytest.raises(RequestRefused, match="not accepting"):
         submit_request(service_type=pothole, channel=None, address="x")
+
+
+def test_the_new_request_in_memory_is_the_row_written(pothole: ServiceType) -> None:
+    """On PostgreSQL the request is written by one hand-made INSERT (its id from the
+    sequence): what the caller holds must be what a read gives, field by field, and the
+    save receivers must have run (the daily counts)."""
+    from civic311.cases.models import ServiceRequest
+    from civic311.insight.models import DailyCount, RequestContribution
+
+    boston_with_squares()
+    request = submit_request(service_type=pothole, channel=Channel.objects.get(code="web"), description="Deep hole",
+                             address="1 City Hall Sq", lat=42.35, long=-71.10, attributes={"depth": ["deep"]})
+    stored = ServiceRequest.objects.get(pk=request.pk)
+    assert {f.attname: getattr(request, f.attname) for f in ServiceRequest._meta.concrete_fields} == {
+        f.attname: getattr(stored, f.attname) for f in ServiceRequest._meta.concrete_fields}
+    assert stored.public_id == f"311-{stored.pk}" and not request._state.adding
+    following = submit_request(service_type=pothole, channel=None, address="2 City Hall Sq")
+    assert following.pk > request.pk and following.public_id == f"311-{following.pk}"
+    assert RequestContribution.objects.filter(request_id__in=[request.pk, following.pk]).count() == 2
+    assert DailyCount.objects.filter(district__isnull=True, service_type=pothole).get().opened == 2

@@ -109,12 +109,10 @@ _CANDIDATES_SQL = (
 )
 
 
-def _nearby_rows(
+def _candidate_query(
     *, type_ids: list[int], cells: list[int] | None, since: datetime, until: datetime, closed_since: datetime,
     box: tuple[float, float, float, float], exclude_id: int | None,
-) -> list[tuple[Any, ...]]:
-    """The candidate rows, newest first: (id, public_id, lat, long, requested_at, closed_at,
-    description, service_type_id, duplicate_of_id, the public id it duplicates)."""
+) -> tuple[str, list[Any]]:
     ops = connection.ops
     sql = _CANDIDATES_SQL.format(
         table=ops.quote_name(ServiceRequest._meta.db_table),
@@ -130,9 +128,12 @@ def _nearby_rows(
     params: list[Any] = [*type_ids, *(cells or []), at(since), at(until), *box, Status.Open311.OPEN, at(closed_since)]
     if exclude_id is not None:
         params.append(exclude_id)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    return sql, params
+
+
+def _candidates_from(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The candidate rows, newest first: (id, public_id, lat, long, requested_at, closed_at,
+    description, service_type_id, duplicate_of_id, the public id it duplicates)."""
     # The public ids of the requests that candidates duplicate, read apart: candidates that
     # are duplicates are rare, and the join made PostgreSQL plan longer than it ran.
     parents = {row[8] for row in rows if row[8] is not None}
@@ -178,58 +179,102 @@ def score_duplicates(
     the `window` before; open at `requested_at` or closed at most `recently_closed`
     before it. A candidate that is itself a duplicate is replaced by the request it
     duplicates. Without coordinates nothing is suggested."""
-    if lat is None or long is None:
+    search = DuplicateSearch.prepare(
+        service_type=service_type, lat=lat, long=long, requested_at=requested_at, description=description,
+        limit=limit, exclude_id=exclude_id, radius_m=radius_m, window=window, recently_closed=recently_closed)
+    if search is None:
         return []
-    radius = radius_m if radius_m is not None else setting("radius_m")
-    window = window if window is not None else timedelta(days=setting("window_days"))
-    recently_closed = recently_closed if recently_closed is not None else timedelta(
-        days=setting("recently_closed_days"))
-    dlat = radius / METERS_PER_DEGREE_LAT
-    dlong = radius / (METERS_PER_DEGREE_LAT * max(0.01, math.cos(math.radians(lat))))
-    # The group's type ids (cached) rather than a join: the query stays on one table.
-    type_ids = list(service_ids_in_group(service_type.group)) if service_type.group else [service_type.pk]
-    if not type_ids:
-        return []
-    cells = grid_cells(lat - dlat, lat + dlat, long - dlong, long + dlong)
-    candidates = _nearby_rows(
-        type_ids=type_ids, cells=cells, since=requested_at - window, until=requested_at,
-        closed_since=requested_at - recently_closed, box=(lat - dlat, lat + dlat, long - dlong, long + dlong),
-        exclude_id=exclude_id,
-    )
-    words = tokens(description)
-    scored: dict[int, tuple[float, tuple[str, ...]]] = {}
-    public_ids: dict[int, str] = {}
-    for pk, c_public_id, c_lat, c_long, c_time, c_closed, c_text, c_type, c_parent, c_parent_id in candidates:
-        if c_lat is None or c_long is None:
-            continue
-        distance = haversine_m(lat, long, c_lat, c_long)
-        if distance > radius:
-            continue
-        age = requested_at - c_time
-        parts = {
-            "distance": 1 - distance / radius if radius else 1.0,
-            "recency": max(0.0, 1 - age / window) if window else 1.0,
-            "type": 1.0 if c_type == service_type.pk else 0.5,
-        }
-        reasons = [
-            "same service type" if c_type == service_type.pk else f"same group ({service_type.group})",
-            f"{distance:.0f} m away",
-            f"filed {_ago(age)} earlier",
-        ]
-        other = tokens(c_text)
-        if words and other:
-            parts["text"] = jaccard(words, other)
-            if parts["text"] >= 0.2:
-                reasons.append(f"similar description ({parts['text']:.0%} words shared)")
-        reasons.append("open" if c_closed is None or c_closed > requested_at
-                       else f"closed {_ago(requested_at - c_closed)} before")
-        weight = sum(WEIGHTS[k] for k in parts)
-        score = sum(WEIGHTS[k] * v for k, v in parts.items()) / weight
-        target = c_parent or pk
-        public_ids[target] = c_parent_id if c_parent else c_public_id
-        if c_parent:
-            reasons.append("a duplicate: its parent is suggested")
-        if target != exclude_id and (target not in scored or scored[target][0] < score):
-            scored[target] = (round(score, 4), tuple(reasons))
-    best = sorted(scored.items(), key=lambda item: (-item[1][0], -item[0]))[:limit]
-    return [ScoredCandidate(pk, public_ids[pk], score, reasons) for pk, (score, reasons) in best]
+    sql, params = search.query
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return search.score(rows)
+
+
+@dataclass(frozen=True)
+class DuplicateSearch:
+    """`score_duplicates` in two steps: its `query`, which a caller may send along with
+    another statement (intake sends it with the new request's INSERT: one round trip), and
+    `score` of the rows that query returned."""
+
+    service_type: ServiceType
+    lat: float
+    long: float
+    requested_at: datetime
+    description: str
+    limit: int
+    exclude_id: int | None
+    radius: float
+    window: timedelta
+    query: tuple[str, list[Any]]
+
+    @classmethod
+    def prepare(
+        cls, *, service_type: ServiceType, lat: float | None, long: float | None, requested_at: datetime,
+        description: str, limit: int = 5, exclude_id: int | None = None, radius_m: float | None = None,
+        window: timedelta | None = None, recently_closed: timedelta | None = None,
+    ) -> DuplicateSearch | None:
+        """The search, or None when nothing can be suggested (no coordinates, no types)."""
+        if lat is None or long is None:
+            return None
+        radius = radius_m if radius_m is not None else setting("radius_m")
+        window = window if window is not None else timedelta(days=setting("window_days"))
+        recently_closed = recently_closed if recently_closed is not None else timedelta(
+            days=setting("recently_closed_days"))
+        dlat = radius / METERS_PER_DEGREE_LAT
+        dlong = radius / (METERS_PER_DEGREE_LAT * max(0.01, math.cos(math.radians(lat))))
+        # The group's type ids (cached) rather than a join: the query stays on one table.
+        type_ids = list(service_ids_in_group(service_type.group)) if service_type.group else [service_type.pk]
+        if not type_ids:
+            return None
+        query = _candidate_query(
+            type_ids=type_ids, cells=grid_cells(lat - dlat, lat + dlat, long - dlong, long + dlong),
+            since=requested_at - window, until=requested_at, closed_since=requested_at - recently_closed,
+            box=(lat - dlat, lat + dlat, long - dlong, long + dlong), exclude_id=exclude_id,
+        )
+        return cls(service_type=service_type, lat=lat, long=long, requested_at=requested_at,
+                   description=description, limit=limit, exclude_id=exclude_id, radius=radius, window=window,
+                   query=query)
+
+    def score(self, rows: list[tuple[Any, ...]]) -> list[ScoredCandidate]:
+        """The best candidates among the rows `query` returned."""
+        service_type, lat, long, radius, window = self.service_type, self.lat, self.long, self.radius, self.window
+        requested_at, exclude_id = self.requested_at, self.exclude_id
+        words = tokens(self.description)
+        scored: dict[int, tuple[float, tuple[str, ...]]] = {}
+        public_ids: dict[int, str] = {}
+        for pk, c_public_id, c_lat, c_long, c_time, c_closed, c_text, c_type, c_parent, c_parent_id in (
+                _candidates_from(rows)):
+            if c_lat is None or c_long is None:
+                continue
+            distance = haversine_m(lat, long, c_lat, c_long)
+            if distance > radius:
+                continue
+            age = requested_at - c_time
+            parts = {
+                "distance": 1 - distance / radius if radius else 1.0,
+                "recency": max(0.0, 1 - age / window) if window else 1.0,
+                "type": 1.0 if c_type == service_type.pk else 0.5,
+            }
+            reasons = [
+                "same service type" if c_type == service_type.pk else f"same group ({service_type.group})",
+                f"{distance:.0f} m away",
+                f"filed {_ago(age)} earlier",
+            ]
+            other = tokens(c_text)
+            if words and other:
+                parts["text"] = jaccard(words, other)
+                if parts["text"] >= 0.2:
+                    reasons.append(f"similar description ({parts['text']:.0%} words shared)")
+            reasons.append("open" if c_closed is None or c_closed > requested_at
+                           else f"closed {_ago(requested_at - c_closed)} before")
+            weight = sum(WEIGHTS[k] for k in parts)
+            score = sum(WEIGHTS[k] * v for k, v in parts.items()) / weight
+            target = c_parent or pk
+            public_ids[target] = c_parent_id if c_parent else c_public_id
+            if c_parent:
+                reasons.append("a duplicate: its parent is suggested")
+            if target != exclude_id and (target not in scored or scored[target][0] < score):
+                scored[target] = (round(score, 4), tuple(reasons))
+        best = sorted(scored.items(), key=lambda item: (-item[1][0], -item[0]))[:self.limit]
+        return [ScoredCandidate(pk, public_ids[pk], score, reasons) for pk, (score, reasons) in best]

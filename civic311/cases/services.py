@@ -22,11 +22,11 @@ from django.utils import timezone
 
 from civic311.audit.services import record_event
 from civic311.catalog.models import Channel, Department, Queue, ServiceType
-from civic311.config.append_rows import append_rows
+from civic311.config.append_rows import append_rows, several_statements_per_query
 from civic311.places.lookup import neighborhood_index
 
 from . import lookups, signals, sla
-from .duplicates import score_duplicates
+from .duplicates import DuplicateSearch, ScoredCandidate
 from .lifecycle import (
     Actor,
     actor_user,
@@ -72,9 +72,12 @@ def _create_request(
     requested_at: datetime,
     department: Department | None,
     queue: Queue | None,
+    along: tuple[str, list[Any]] | None = None,
     **fields: Any,
-) -> ServiceRequest:
-    """A new request in status "new", with its public id, expected date and at-risk moment."""
+) -> tuple[ServiceRequest, list[tuple[Any, ...]]]:
+    """A new request in status "new", with its public id, expected date and at-risk moment,
+    and the rows of the query `along`, a read run just before the INSERT (in the same round
+    trip on PostgreSQL), if one was given."""
     now = timezone.now()
     new_status = lookups.status_by_code("new")
     business = service_type.sla_kind == ServiceType.SlaKind.BUSINESS
@@ -97,22 +100,30 @@ def _create_request(
     )
     prefix = settings.CIVIC311_REQUEST_ID_PREFIX
     if connection.vendor == "postgresql":
-        _insert_with_next_id(request, prefix)
-    else:
-        # The id is known only once the row is written: a placeholder keeps public_id unique
-        # until then.
-        request.public_id = f"pending-{uuid.uuid4().hex}"
-        request.save(force_insert=True)
-        request.public_id = f"{prefix}{request.pk}"
-        request.save(update_fields=["public_id"])
-    return request
+        return request, _insert_with_next_id(request, prefix, along)
+    rows = _fetch(*along) if along is not None else []
+    # The id is known only once the row is written: a placeholder keeps public_id unique
+    # until then.
+    request.public_id = f"pending-{uuid.uuid4().hex}"
+    request.save(force_insert=True)
+    request.public_id = f"{prefix}{request.pk}"
+    request.save(update_fields=["public_id"])
+    return request, rows
 
 
-def _insert_with_next_id(request: ServiceRequest, prefix: str) -> None:
+def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def _insert_with_next_id(request: ServiceRequest, prefix: str,
+                         along: tuple[str, list[Any]] | None) -> list[tuple[Any, ...]]:
     """PostgreSQL: write the new request in one statement, its id the next of the table's
     sequence and its public id made from it (asking for the id first, or updating the
     public id after, is one more round trip), with what a save does around it (the values
-    each field's `pre_save` gives, the save signals)."""
+    each field's `pre_save` gives, the save signals). The query `along` goes first in the
+    same round trip; its rows are returned."""
     meta = ServiceRequest._meta
     ops = connection.ops
     pre_save.send(sender=ServiceRequest, instance=request, raw=False, using=connection.alias, update_fields=None)
@@ -127,8 +138,17 @@ def _insert_with_next_id(request: ServiceRequest, prefix: str) -> None:
            f"{ops.quote_name('public_id')}, {', '.join(ops.quote_name(str(f.column)) for f in fields)}) "
            f"VALUES ((SELECT id FROM next), %s || (SELECT id FROM next), {', '.join(['%s'] * len(fields))}) "
            f"RETURNING {returning}")
+    params = [meta.db_table, prefix, *values]
+    rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, [meta.db_table, prefix, *values])
+        if along is not None and several_statements_per_query():
+            cursor.execute(f"{along[0]}; {sql}", [*along[1], *params])
+            rows = list(cursor.fetchall())
+            cursor.nextset()
+        else:
+            if along is not None:
+                rows = _fetch(*along)
+            cursor.execute(sql, params)
         pk, *computed = cursor.fetchone()
     request.pk = int(pk)
     for f, value in zip(generated, computed, strict=True):
@@ -138,6 +158,7 @@ def _insert_with_next_id(request: ServiceRequest, prefix: str) -> None:
     request._state.db = connection.alias
     post_save.send(sender=ServiceRequest, instance=request, created=True, update_fields=None, raw=False,
                    using=connection.alias)
+    return rows
 
 
 # No savepoint when nested (the channel's own transaction): a failure here fails the whole
@@ -175,13 +196,18 @@ def submit_request(
     neighborhood_id = index.locate(lat, long) if index is not None and lat is not None else None
     requested_at = requested_at or timezone.now()
     decision = route(service_type, when=requested_at, lat=lat, long=long, neighborhood_id=neighborhood_id)
-    request = _create_request(
+    # Prepared before the request exists, so it cannot find it: its query goes with the
+    # request's INSERT.
+    search = DuplicateSearch.prepare(service_type=service_type, lat=lat, long=long, requested_at=requested_at,
+                                     description=description)
+    request, candidates = _create_request(
+        along=search.query if search is not None else None,
         service_type=service_type, channel=channel, requested_at=requested_at,
         department=decision.department, queue=decision.queue, routing_rule=decision.rule,
         description=description, address=address, address_id=address_id, lat=lat, long=long,
         neighborhood_id=neighborhood_id, media_url=media_url, attributes=attributes or {},
     )
-    suggested = _store_duplicate_suggestions(request)
+    suggested = _store_duplicate_suggestions(request, search.score(candidates) if search is not None else [])
     for attachment in attachments:
         Attachment.objects.create(
             request=request, file=ContentFile(attachment.content, name=attachment.name),
@@ -208,13 +234,9 @@ def submit_request(
     return request
 
 
-def _store_duplicate_suggestions(request: ServiceRequest) -> list[str]:
+def _store_duplicate_suggestions(request: ServiceRequest, found: list[ScoredCandidate]) -> list[str]:
     """Keep the likely duplicates of a request just filed, for staff to decide on its
     page; returns their public ids."""
-    found = score_duplicates(
-        service_type=request.service_type, lat=request.lat, long=request.long, requested_at=request.requested_at,
-        description=request.description, exclude_id=request.pk,
-    )
     # Read by staff later, never back here: one INSERT for all (bulk_create cost more than
     # the search that found them).
     append_rows([
@@ -581,7 +603,7 @@ def link_work_item(
     service_type = service_type or root.service_type
     queue = queue or _default_queue(service_type, department)
     now = timezone.now()
-    item = _create_request(
+    item, _ = _create_request(
         service_type=service_type, channel=Channel.objects.filter(code="employee").first(), requested_at=now,
         department=department, queue=queue, parent=root,
         description=description.strip() or root.description, address=root.address, address_id=root.address_id,

@@ -81,17 +81,17 @@ def _send(statements: list[tuple[str, list[Any]]]) -> None:
     if not statements:
         return
     with connection.cursor() as cursor:
-        if len(statements) > 1 and _several_in_one_query():
+        if len(statements) > 1 and several_statements_per_query():
             cursor.execute("; ".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
         else:
             for sql, params in statements:
                 cursor.execute(sql, params)
 
 
-def _several_in_one_query() -> bool:
-    # PostgreSQL with parameters bound in the client (Django's default for psycopg): the
-    # query goes as a simple query, which may hold several statements. Bound in the server,
-    # each statement needs its own.
+def several_statements_per_query() -> bool:
+    """Whether one query may hold several statements: on PostgreSQL with parameters bound
+    in the client (Django's default for psycopg) it goes as a simple query, which may;
+    bound in the server, each statement needs its own."""
     return connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get("server_side_binding")
 
 

@@ -157,3 +157,22 @@ def test_a_cycle_in_bad_data_ends(pothole: ServiceType) -> None:
     b = earlier(pothole, status="duplicate", duplicate_of=a)
     ServiceRequest.objects.filter(pk=a.pk).update(duplicate_of=b)
     assert update_audience(a) == [a.pk, b.pk]
+
+
+def test_the_suggestions_kept_at_intake_are_what_a_search_after_it_finds(pothole: ServiceType) -> None:
+    """Intake searches before the request exists (on PostgreSQL in the INSERT's round
+    trip); a search run afterwards, excluding the request, must find the same."""
+    from civic311.cases.duplicates import score_duplicates
+
+    near = earlier(pothole, north_m=20, description="Deep pothole by the bus stop")
+    earlier(pothole, north_m=90, description="Cracked road")
+    duplicate = earlier(pothole, north_m=40, description="pothole", duplicate_of=near)
+    far = earlier(pothole, north_m=400, description="Deep pothole")
+    request = file(pothole, description="Deep pothole near the bus stop")
+    kept = list(SuggestedDuplicate.objects.filter(request=request).order_by("-score", "-candidate_id")
+                .values_list("candidate_id", "score", "reasons"))
+    again = score_duplicates(service_type=pothole, lat=LAT, long=LONG, requested_at=NOW,
+                             description=request.description, exclude_id=request.pk)
+    assert kept == [(c.pk, c.score, list(c.reasons)) for c in again]
+    assert near.pk in {pk for pk, _, _ in kept} and far.pk not in {pk for pk, _, _ in kept}
+    assert duplicate.pk not in {pk for pk, _, _ in kept}  # replaced by the request it duplicates

@@ -49,7 +49,7 @@ CACHE = ROOT / "bench" / ".cache"
 sys.path.insert(0, str(ROOT / "bench"))
 
 from derive_requests import ARCHIVE, DEFAULT_COPIES, DEFAULT_SHARED, derive  # noqa: E402
-from scratch import code_version  # noqa: E402
+from scratch import code_version, process_cpu  # noqa: E402
 
 NEIGHBORHOODS = Path("boston") / "boston_neighborhoods.geojson"
 TABLE = "cases_servicerequest"
@@ -252,18 +252,6 @@ def _cpu_busy(window: float = 2.0) -> float:
     return 1 - (idle2 - idle1) / max(1, total2 - total1)
 
 
-def _backend_cpu(pid: int | None) -> float:
-    """CPU seconds used so far by a (local) PostgreSQL backend process; 0 if unreadable."""
-    if pid is None:
-        return 0.0
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _machine_busy_seconds() -> float:
     """CPU seconds all processes have used since boot (Linux /proc/stat), 0 elsewhere."""
     try:
@@ -282,12 +270,12 @@ class CpuClock:
 
     def __init__(self, backend_pid: int | None) -> None:
         self.backend_pid = backend_pid
-        self.start = time.process_time() + _backend_cpu(backend_pid)
+        self.start = time.process_time() + process_cpu(backend_pid)
         self.machine_start = _machine_busy_seconds()
         self.wall_start = time.perf_counter()
 
     def seconds(self) -> float:
-        return time.process_time() + _backend_cpu(self.backend_pid) - self.start
+        return time.process_time() + process_cpu(self.backend_pid) - self.start
 
     def others(self) -> float:
         """Share of all cores used by other processes since the start (0 … 1)."""

@@ -60,7 +60,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from scratch import code_version  # noqa: E402
+from scratch import code_version, process_cpu  # noqa: E402
 
 DEFAULT_SHARED = Path(os.environ.get("CIVIC311_SHARED_DATA", ROOT.parent / "shared" / "data"))
 ARCHIVE = Path("boston") / "boston_open311_2008-2016.jsonl.gz"
@@ -300,16 +300,6 @@ def cpu_seconds() -> tuple[float, float]:
     return total - (fields[3] + fields[4]) / ticks, total
 
 
-def _process_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of one process so far; 0 if it is gone or unreadable."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 CpuTimes = dict[str, dict[int, float]]
 
 
@@ -324,8 +314,8 @@ def component_cpu(server_pid: int, pg_url: str) -> CpuTimes:
     with psycopg.connect(pg_url, dbname="postgres", autocommit=True) as conn:
         backends = [row[0] for row in conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [PG_DB])]
-    return {"gunicorn": {p: _process_cpu(p) for p in [server_pid, *workers]},
-            "postgres": {p: _process_cpu(p) for p in backends}, "client": {0: time.process_time()}}
+    return {"gunicorn": {p: process_cpu(p) for p in [server_pid, *workers]},
+            "postgres": {p: process_cpu(p) for p in backends}, "client": {0: time.process_time()}}
 
 
 def cpu_between(start: CpuTimes, end: CpuTimes, requests: int) -> dict[str, float]:

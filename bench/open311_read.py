@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from derive_requests import DEFAULT_COPIES, DEFAULT_SHARED, derive  # noqa: E402
-from scratch import code_version  # noqa: E402
+from scratch import code_version, process_cpu  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 NEIGHBORHOODS = Path("boston") / "boston_neighborhoods.geojson"
@@ -239,11 +239,7 @@ def _backend_cpu() -> float:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         (pid,) = cursor.fetchone()
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return process_cpu(pid)
 
 
 def _hand_written_sql() -> tuple[str, str]:

@@ -39,3 +39,15 @@ def scratch_database(db: str, pg_url: str, pg_db: str, *, prefix: str) -> str:
         conn.execute(f"CREATE DATABASE {pg_db}")
     os.environ["DATABASE_URL"] = f"{pg_url}/{pg_db}"
     return pg_db
+
+
+def process_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) a local process has used so far (Linux /proc); 0 when it
+    is gone, unreadable, or not given (a PostgreSQL server on another machine)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from civic311.audit.services import record_event
 from civic311.catalog.models import Channel, Department, Queue, ServiceType
-from civic311.config.append_rows import append_rows, several_statements_per_query
+from civic311.config.append_rows import append_rows, insert_fields, saved_values, several_statements_per_query
 from civic311.places.lookup import neighborhood_index
 
 from . import lookups, signals, sla
@@ -127,18 +127,17 @@ def _insert_with_next_id(request: ServiceRequest, prefix: str,
     meta = ServiceRequest._meta
     ops = connection.ops
     pre_save.send(sender=ServiceRequest, instance=request, raw=False, using=connection.alias, update_fields=None)
-    fields = [f for f in meta.concrete_fields
-              if not f.primary_key and f.name != "public_id" and not getattr(f, "generated", False)]
-    values = [f.get_db_prep_save(f.pre_save(request, True), connection) for f in fields]
+    fields = [f for f in insert_fields(ServiceRequest) if f.name != "public_id"]
+    values = saved_values(request, fields)
     generated = [f for f in meta.concrete_fields if getattr(f, "generated", False)]
     returning = ", ".join(ops.quote_name(str(f.column)) for f in (meta.pk, *generated))
     # A CTE holding nextval() is evaluated once, however often it is read.
-    sql = (f"WITH next AS (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id) "
+    sql = (f"WITH next AS (SELECT nextval(pg_get_serial_sequence(%s, %s)) AS id) "
            f"INSERT INTO {ops.quote_name(meta.db_table)} ({ops.quote_name(str(meta.pk.column))}, "
            f"{ops.quote_name('public_id')}, {', '.join(ops.quote_name(str(f.column)) for f in fields)}) "
            f"VALUES ((SELECT id FROM next), %s || (SELECT id FROM next), {', '.join(['%s'] * len(fields))}) "
            f"RETURNING {returning}")
-    params = [meta.db_table, prefix, *values]
+    params = [meta.db_table, meta.pk.column, prefix, *values]
     rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
         if along is not None and several_statements_per_query():

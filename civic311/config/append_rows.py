@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import AutoField, Model
+from django.db.models import AutoField, Field, Model
 
 
 @dataclass
@@ -95,6 +95,20 @@ def several_statements_per_query() -> bool:
     return connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get("server_side_binding")
 
 
+def insert_fields(model: type[Model]) -> list[Field[Any, Any]]:
+    """The columns an INSERT of `model` writes: its concrete fields but an automatic id and
+    generated columns (the database makes those)."""
+    automatic = isinstance(model._meta.pk, AutoField)
+    return [f for f in model._meta.concrete_fields
+            if not (automatic and f.primary_key) and not getattr(f, "generated", False)]
+
+
+def saved_values(obj: Model, fields: Sequence[Field[Any, Any]]) -> list[Any]:
+    """What a save of the new `obj` writes to `fields`: each field's `pre_save` (defaults,
+    `auto_now_add`) then `get_db_prep_save`, for the hand-written INSERTs that stand in for it."""
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+
 def append_rows(objs: Sequence[Model]) -> None:
     """INSERT the unsaved `objs`, all of one model, in one statement (an automatic `pk`
     stays None); inside `write_behind()`, as the block ends."""
@@ -107,12 +121,11 @@ def append_rows(objs: Sequence[Model]) -> None:
     automatic = isinstance(model._meta.pk, AutoField)
     if automatic and any(obj.pk is not None for obj in objs):
         raise ValueError("append_rows writes new rows only")
-    fields = [f for f in model._meta.concrete_fields
-              if not (automatic and f.primary_key) and not getattr(f, "generated", False)]
+    fields = insert_fields(model)
     ops = connection.ops
     params: list[Any] = []
     for obj in objs:
-        params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+        params += saved_values(obj, fields)
     row = f"({', '.join(['%s'] * len(fields))})"
     sql = (f"INSERT INTO {ops.quote_name(model._meta.db_table)} "
            f"({', '.join(ops.quote_name(str(f.column)) for f in fields)}) VALUES {', '.join([row] * len(objs))}")

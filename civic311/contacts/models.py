@@ -24,7 +24,9 @@ def phone_key(phone: str) -> str:
 
 
 class Constituent(models.Model):
-    name = models.CharField(max_length=200, blank=True)
+    # Open311 sends first_name and last_name, up to 100 characters each: the full name is
+    # both with a space between.
+    name = models.CharField(max_length=201, blank=True)
     email = models.EmailField(blank=True, db_index=True)
     phone = models.CharField(max_length=30, blank=True, db_index=True)
     # phone_key(phone), kept by save(): an indexed exact lookup for a number typed in full.

@@ -18,7 +18,7 @@ from civic311.cases.deferred import deferred_writes
 from civic311.cases.models import ServiceRequest
 from civic311.cases.services import submit_request
 from civic311.catalog.models import Channel, ServiceType
-from civic311.config.append_rows import append_rows
+from civic311.config.append_rows import append_rows, insert_fields, saved_values
 
 from .emergency import find_emergency_phrases
 from .models import Constituent, Contact, EmergencyTerm, RequestParty, phone_key
@@ -71,9 +71,13 @@ def record_request_party(
         # The audit trail names the link, not the person's details.
         record_event(
             action="contact.request_party_added", target=request, actor_label=actor_label,
-            changes={"request": request.public_id, "role": role, "constituent_id": constituent.pk},
+            changes={"role": role, "constituent_id": constituent.pk},
         )
     return party
+
+
+# The first constituent with an e-mail address in any case (the `UPPER(email)` index).
+_FIRST_BY_EMAIL = "WHERE UPPER(email) = UPPER(%s) ORDER BY id LIMIT 1"
 
 
 def _by_email(email: str) -> Constituent | None:
@@ -82,7 +86,7 @@ def _by_email(email: str) -> Constituent | None:
     the ORM took twice as long to build as to run."""
     table = connection.ops.quote_name(Constituent._meta.db_table)
     found = Constituent.objects.raw(
-        f"SELECT * FROM {table} WHERE UPPER(email) = UPPER(%s) ORDER BY id LIMIT 1", [email])
+        f"SELECT * FROM {table} {_FIRST_BY_EMAIL}", [email])
     return next(iter(found), None)
 
 
@@ -94,12 +98,12 @@ def _found_or_made(new: Constituent) -> tuple[Constituent, bool]:
     meta = Constituent._meta
     ops = connection.ops
     new.phone_key = phone_key(new.phone)
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    values = [f.get_db_prep_save(f.pre_save(new, True), connection) for f in fields]
+    fields = insert_fields(Constituent)
+    values = saved_values(new, fields)
     # In INSERT … SELECT a bare NULL would be text: the other columns are cast to their type.
     slots = ", ".join("%s" if isinstance(f, CharField) else f"CAST(%s AS {f.db_type(connection)})" for f in fields)
     table = ops.quote_name(meta.db_table)
-    sql = (f"WITH found AS (SELECT *, false AS made FROM {table} WHERE UPPER(email) = UPPER(%s) ORDER BY id LIMIT 1), "
+    sql = (f"WITH found AS (SELECT *, false AS made FROM {table} {_FIRST_BY_EMAIL}), "
            f"made AS (INSERT INTO {table} ({', '.join(ops.quote_name(str(f.column)) for f in fields)}) "
            f"SELECT {slots} WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING *, true AS made) "
            "SELECT * FROM found UNION ALL SELECT * FROM made")

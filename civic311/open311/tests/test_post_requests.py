@@ -422,3 +422,33 @@ def test_a_post_costs_a_fixed_handful_of_round_trips(client: Client, city: City,
         assert len(round_trips) <= 13, round_trips
     # The one INSERT into the audit trail holds both of the intake's events.
     assert AuditEvent.objects.filter(action__in=["request.submitted", "contact.request_party_added"]).count() == 4
+
+
+def test_person_details_at_their_limits_are_stored_whole(client: Client, city: City, api_key: str) -> None:
+    """Each field at the length the API accepts fits its column (PostgreSQL refuses a longer
+    value: that would be a 500), the name made of both at theirs included."""
+    from civic311.contacts.models import Constituent
+
+    form = pothole_form(api_key, first_name="F" * 100, last_name="L" * 100, email=f"{'e' * 64}@{'d' * 60}.org",
+                        phone="6" * 30, device_id="D" * 100, account_id="A" * 100)
+    response = post(client, "requests.json", form)
+    assert response.status_code == 200, response.content
+    person = Constituent.objects.get()
+    assert person.name == f"{'F' * 100} {'L' * 100}"
+    assert (len(person.phone), len(person.device_id), len(person.account_id)) == (30, 100, 100)
+
+
+def test_hostile_text_is_stored_as_sent(client: Client, city: City, api_key: str) -> None:
+    """The intake's writes go out as one query of several statements on PostgreSQL, values
+    bound in the client: quotes, semicolons, placeholders and backslashes stay data."""
+    from civic311.contacts.models import Constituent, RequestParty
+
+    hostile = "Hole'); DELETE FROM cases_servicerequest; -- %s %(x)s \\' \\\\ $$ ; «ñ» 🚧"
+    response = post(client, "requests.json", pothole_form(
+        api_key, description=hostile, first_name="O'Brien; --", last_name="%s", email="o.brien@example.org"))
+    assert response.status_code == 200, response.content
+    request = ServiceRequest.objects.get()
+    assert request.description == hostile
+    assert RequestParty.objects.get(request=request).constituent == Constituent.objects.get(name="O'Brien; -- %s")
+    again = post(client, "requests.json", pothole_form(api_key, description=hostile))
+    assert again.status_code == 200 and ServiceRequest.objects.count() == 2

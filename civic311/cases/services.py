@@ -23,6 +23,7 @@ from django.utils import timezone
 from civic311.audit.services import record_event
 from civic311.catalog.models import Channel, Department, Queue, ServiceType
 from civic311.config.append_rows import append_rows, insert_fields, saved_values, several_statements_per_query
+from civic311.config.prepared import execute
 from civic311.places.lookup import neighborhood_index
 
 from . import lookups, signals, sla
@@ -141,13 +142,13 @@ def _insert_with_next_id(request: ServiceRequest, prefix: str,
     rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
         if along is not None and several_statements_per_query():
-            cursor.execute(f"{along[0]}; {sql}", [*along[1], *params])
+            execute(cursor, [along, (sql, params)])
             rows = list(cursor.fetchall())
             cursor.nextset()
         else:
             if along is not None:
                 rows = _fetch(*along)
-            cursor.execute(sql, params)
+            execute(cursor, [(sql, params)])
         pk, *computed = cursor.fetchone()
     request.pk = int(pk)
     for f, value in zip(generated, computed, strict=True):

@@ -24,6 +24,8 @@ from typing import Any
 from django.db import connection
 from django.db.models import AutoField, Field, Model
 
+from .prepared import execute
+
 
 @dataclass
 class _Held:
@@ -81,11 +83,11 @@ def _send(statements: list[tuple[str, list[Any]]]) -> None:
     if not statements:
         return
     with connection.cursor() as cursor:
-        if len(statements) > 1 and several_statements_per_query():
-            cursor.execute("; ".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
+        if several_statements_per_query():
+            execute(cursor, statements)
         else:
-            for sql, params in statements:
-                cursor.execute(sql, params)
+            for statement in statements:
+                execute(cursor, [statement])
 
 
 def several_statements_per_query() -> bool:

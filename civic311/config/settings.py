@@ -98,6 +98,9 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CIVIC311_DB_CONN_MAX_AGE", "60")),
     )
 }
+# PostgreSQL: the intake's statements are prepared once per connection (config.prepared).
+# Turn off behind a pooler in transaction mode, where a session is not the application's.
+CIVIC311_DB_PREPARED_STATEMENTS = env_bool("CIVIC311_DB_PREPARED_STATEMENTS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the worker or an import writes.
     DATABASES["default"]["OPTIONS"] = {

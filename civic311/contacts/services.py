@@ -19,6 +19,7 @@ from civic311.cases.models import ServiceRequest
 from civic311.cases.services import submit_request
 from civic311.catalog.models import Channel, ServiceType
 from civic311.config.append_rows import append_rows, insert_fields, saved_values
+from civic311.config.prepared import execute
 
 from .emergency import find_emergency_phrases
 from .models import Constituent, Contact, EmergencyTerm, RequestParty, phone_key
@@ -103,19 +104,18 @@ def _found_or_made(new: Constituent) -> tuple[Constituent, bool]:
     # In INSERT … SELECT a bare NULL would be text: the other columns are cast to their type.
     slots = ", ".join("%s" if isinstance(f, CharField) else f"CAST(%s AS {f.db_type(connection)})" for f in fields)
     table = ops.quote_name(meta.db_table)
-    sql = (f"WITH found AS (SELECT *, false AS made FROM {table} {_FIRST_BY_EMAIL}), "
+    # Named, not `*`: the table's columns are in the order the migrations added them, and a
+    # prepared statement's columns must not change under it.
+    columns = ", ".join(ops.quote_name(str(f.column)) for f in meta.concrete_fields)
+    sql = (f"WITH found AS (SELECT {columns}, false AS made FROM {table} {_FIRST_BY_EMAIL}), "
            f"made AS (INSERT INTO {table} ({', '.join(ops.quote_name(str(f.column)) for f in fields)}) "
-           f"SELECT {slots} WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING *, true AS made) "
+           f"SELECT {slots} WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING {columns}, true AS made) "
            "SELECT * FROM found UNION ALL SELECT * FROM made")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [new.email, *values])
-        names = [column.name for column in cursor.description]
-        row = cursor.fetchone()
-    # The table's columns are in the order the migrations added them: matched by name.
-    by_column = dict(zip(names, row, strict=True))
-    constituent = Constituent.from_db(connection.alias, [f.attname for f in meta.concrete_fields],
-                                      [by_column[str(f.column)] for f in meta.concrete_fields])
-    return constituent, bool(by_column["made"])
+        execute(cursor, [(sql, [new.email, *values])])
+        *row, made = cursor.fetchone()
+    constituent = Constituent.from_db(connection.alias, [f.attname for f in meta.concrete_fields], row)
+    return constituent, bool(made)
 
 
 def _link_party(constituent: Constituent, request: ServiceRequest, role: str, *,

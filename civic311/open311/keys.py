@@ -17,6 +17,8 @@ from datetime import datetime
 from django.db import connection
 from django.utils import timezone
 
+from civic311.config.prepared import execute
+
 from .models import ApiKey
 
 KEY_PREFIX = "o311_"
@@ -76,7 +78,7 @@ def _take_slot(key_hash: str, now: datetime | None) -> ApiKey | None:
         sql += "AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL "
     sql += f"RETURNING {', '.join(q(name) for name in _RETURNED)}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [at_window, at_window, at_now, key_hash, at_window])
+        execute(cursor, [(sql, [at_window, at_window, at_now, key_hash, at_window])])
         # Read to the end: SQLite finishes the statement (and its write lock) only then.
         rows = cursor.fetchall()
     if not rows:

@@ -11,12 +11,14 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
@@ -118,6 +120,24 @@ def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
 
 
+@lru_cache(maxsize=1)
+def _request_insert() -> tuple[str, tuple[Field[Any, Any], ...], tuple[Field[Any, Any], ...]]:
+    """PostgreSQL: the statement `_insert_with_next_id` sends (made once), the fields whose
+    values it takes after the id and public id, and the generated fields it returns."""
+    meta = ServiceRequest._meta
+    quote = connection.ops.quote_name
+    fields = tuple(f for f in insert_fields(ServiceRequest) if f.name != "public_id")
+    generated = tuple(f for f in meta.concrete_fields if getattr(f, "generated", False))
+    returning = ", ".join(quote(str(f.column)) for f in (meta.pk, *generated))
+    # A CTE holding nextval() is evaluated once, however often it is read.
+    sql = (f"WITH next AS (SELECT nextval(pg_get_serial_sequence(%s, %s)) AS id) "
+           f"INSERT INTO {quote(meta.db_table)} ({quote(str(meta.pk.column))}, "
+           f"{quote('public_id')}, {', '.join(quote(str(f.column)) for f in fields)}) "
+           f"VALUES ((SELECT id FROM next), %s || (SELECT id FROM next), {', '.join(['%s'] * len(fields))}) "
+           f"RETURNING {returning}")
+    return sql, fields, generated
+
+
 def _insert_with_next_id(request: ServiceRequest, prefix: str,
                          along: tuple[str, list[Any]] | None) -> list[tuple[Any, ...]]:
     """PostgreSQL: write the new request in one statement, its id the next of the table's
@@ -126,19 +146,9 @@ def _insert_with_next_id(request: ServiceRequest, prefix: str,
     each field's `pre_save` gives, the save signals). The query `along` goes first in the
     same round trip; its rows are returned."""
     meta = ServiceRequest._meta
-    ops = connection.ops
     pre_save.send(sender=ServiceRequest, instance=request, raw=False, using=connection.alias, update_fields=None)
-    fields = [f for f in insert_fields(ServiceRequest) if f.name != "public_id"]
-    values = saved_values(request, fields)
-    generated = [f for f in meta.concrete_fields if getattr(f, "generated", False)]
-    returning = ", ".join(ops.quote_name(str(f.column)) for f in (meta.pk, *generated))
-    # A CTE holding nextval() is evaluated once, however often it is read.
-    sql = (f"WITH next AS (SELECT nextval(pg_get_serial_sequence(%s, %s)) AS id) "
-           f"INSERT INTO {ops.quote_name(meta.db_table)} ({ops.quote_name(str(meta.pk.column))}, "
-           f"{ops.quote_name('public_id')}, {', '.join(ops.quote_name(str(f.column)) for f in fields)}) "
-           f"VALUES ((SELECT id FROM next), %s || (SELECT id FROM next), {', '.join(['%s'] * len(fields))}) "
-           f"RETURNING {returning}")
-    params = [meta.db_table, meta.pk.column, prefix, *values]
+    sql, fields, generated = _request_insert()
+    params = [meta.db_table, meta.pk.column, prefix, *saved_values(request, fields)]
     rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
         if along is not None and several_statements_per_query():

@@ -19,9 +19,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import AutoField, Field, Model
 
 from .prepared import execute
@@ -39,7 +40,7 @@ _held: ContextVar[_Held | None] = ContextVar("config_write_behind", default=None
 
 
 def _open_savepoints() -> int:
-    return sum(1 for sid in connection.savepoint_ids if sid)
+    return sum(1 for sid in connections[DEFAULT_DB_ALIAS].savepoint_ids if sid)
 
 
 @contextmanager
@@ -94,21 +95,35 @@ def several_statements_per_query() -> bool:
     """Whether one query may hold several statements: on PostgreSQL with parameters bound
     in the client (Django's default for psycopg) it goes as a simple query, which may;
     bound in the server, each statement needs its own."""
-    return connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get("server_side_binding")
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    return wrapper.vendor == "postgresql" and not wrapper.settings_dict["OPTIONS"].get("server_side_binding")
 
 
-def insert_fields(model: type[Model]) -> list[Field[Any, Any]]:
+@lru_cache(maxsize=256)
+def insert_fields(model: type[Model]) -> tuple[Field[Any, Any], ...]:
     """The columns an INSERT of `model` writes: its concrete fields but an automatic id and
     generated columns (the database makes those)."""
     automatic = isinstance(model._meta.pk, AutoField)
-    return [f for f in model._meta.concrete_fields
-            if not (automatic and f.primary_key) and not getattr(f, "generated", False)]
+    return tuple(f for f in model._meta.concrete_fields
+                 if not (automatic and f.primary_key) and not getattr(f, "generated", False))
+
+
+@lru_cache(maxsize=256)
+def _insert_sql(model: type[Model], rows: int, vendor: str) -> str:
+    """The INSERT of `rows` new rows of `model` (the text is the same every time: made once)."""
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    fields = insert_fields(model)
+    row = f"({', '.join(['%s'] * len(fields))})"
+    return (f"INSERT INTO {quote(model._meta.db_table)} "
+            f"({', '.join(quote(str(f.column)) for f in fields)}) VALUES {', '.join([row] * rows)}")
 
 
 def saved_values(obj: Model, fields: Sequence[Field[Any, Any]]) -> list[Any]:
     """What a save of the new `obj` writes to `fields`: each field's `pre_save` (defaults,
     `auto_now_add`) then `get_db_prep_save`, for the hand-written INSERTs that stand in for it."""
-    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    # The connection itself, not the `connection` proxy: each field reads it several times.
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    return [f.get_db_prep_save(f.pre_save(obj, True), wrapper) for f in fields]
 
 
 def append_rows(objs: Sequence[Model]) -> None:
@@ -124,11 +139,7 @@ def append_rows(objs: Sequence[Model]) -> None:
     if automatic and any(obj.pk is not None for obj in objs):
         raise ValueError("append_rows writes new rows only")
     fields = insert_fields(model)
-    ops = connection.ops
     params: list[Any] = []
     for obj in objs:
         params += saved_values(obj, fields)
-    row = f"({', '.join(['%s'] * len(fields))})"
-    sql = (f"INSERT INTO {ops.quote_name(model._meta.db_table)} "
-           f"({', '.join(ops.quote_name(str(f.column)) for f in fields)}) VALUES {', '.join([row] * len(objs))}")
-    write_later(sql, params)
+    write_later(_insert_sql(model, len(objs), connections[DEFAULT_DB_ALIAS].vendor), params)

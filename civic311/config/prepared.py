@@ -61,7 +61,10 @@ def _statement(sql: str) -> tuple[str, str]:
 
 
 def enabled(alias: str = DEFAULT_DB_ALIAS) -> bool:
-    wrapper = connections[alias]
+    return _enabled(connections[alias])
+
+
+def _enabled(wrapper: Any) -> bool:
     return (wrapper.vendor == "postgresql" and not wrapper.settings_dict["OPTIONS"].get("server_side_binding")
             and bool(getattr(settings, "CIVIC311_DB_PREPARED_STATEMENTS", True)))
 
@@ -70,13 +73,13 @@ def execute(cursor: Any, statements: Sequence[Statement], alias: str = DEFAULT_D
     """Run `statements` (`%s` placeholders, `%%` for a percent sign) in one query, leaving
     `cursor` on the first one's result (`cursor.nextset()` for the next). Several
     statements only where a query may hold several (`append_rows.several_statements_per_query`)."""
-    if not enabled(alias):
+    wrapper = connections[alias]
+    if not _enabled(wrapper):
         if len(statements) == 1:
             cursor.execute(statements[0][0], list(statements[0][1]))
         else:
             cursor.execute("; ".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
         return
-    wrapper = connections[alias]
     wrapper.ensure_connection()
     session = _sessions.setdefault(wrapper.connection, _Session())
     # PREPAREs (and a DEALLOCATE) go first and hold no placeholders; their results are

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import CharField
+from django.db.models import CharField, Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,16 +92,13 @@ def _by_email(email: str) -> Constituent | None:
     return next(iter(found), None)
 
 
-def _found_or_made(new: Constituent) -> tuple[Constituent, bool]:
-    """PostgreSQL: (the first constituent with `new`'s e-mail address in any case, False),
-    or (`new`, written, True), in one statement: a lookup and then an INSERT are two round
-    trips, and most reports from the apps come from someone new. As in `_by_email` and a
-    save (the values each field's `pre_save` gives, `phone_key` as `Constituent.save` sets it)."""
+@lru_cache(maxsize=1)
+def _found_or_made_statement() -> tuple[str, tuple[Field[Any, Any], ...]]:
+    """`_found_or_made`'s statement (made once) and the fields whose values it takes after
+    the e-mail address; it returns every column in the model's order, then `made`."""
     meta = Constituent._meta
     ops = connection.ops
-    new.phone_key = phone_key(new.phone)
     fields = insert_fields(Constituent)
-    values = saved_values(new, fields)
     # In INSERT … SELECT a bare NULL would be text: the other columns are cast to their type.
     slots = ", ".join("%s" if isinstance(f, CharField) else f"CAST(%s AS {f.db_type(connection)})" for f in fields)
     table = ops.quote_name(meta.db_table)
@@ -111,10 +109,21 @@ def _found_or_made(new: Constituent) -> tuple[Constituent, bool]:
            f"made AS (INSERT INTO {table} ({', '.join(ops.quote_name(str(f.column)) for f in fields)}) "
            f"SELECT {slots} WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING {columns}, true AS made) "
            "SELECT * FROM found UNION ALL SELECT * FROM made")
+    return sql, fields
+
+
+def _found_or_made(new: Constituent) -> tuple[Constituent, bool]:
+    """PostgreSQL: (the first constituent with `new`'s e-mail address in any case, False),
+    or (`new`, written, True), in one statement: a lookup and then an INSERT are two round
+    trips, and most reports from the apps come from someone new. As in `_by_email` and a
+    save (the values each field's `pre_save` gives, `phone_key` as `Constituent.save` sets it)."""
+    new.phone_key = phone_key(new.phone)
+    sql, fields = _found_or_made_statement()
+    values = saved_values(new, fields)
     with connection.cursor() as cursor:
         execute(cursor, [(sql, [new.email, *values])])
         *row, made = cursor.fetchone()
-    constituent = Constituent.from_db(connection.alias, [f.attname for f in meta.concrete_fields], row)
+    constituent = Constituent.from_db(connection.alias, [f.attname for f in Constituent._meta.concrete_fields], row)
     return constituent, bool(made)
 
 

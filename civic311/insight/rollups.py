@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -151,27 +152,36 @@ def _upsert(type_id: int, day: date, increments: Sequence[tuple[str, int]],
     CONFLICT DO UPDATE for the city-wide row and one for the districts (each unique
     constraint is partial, so each needs its own). Nothing is read back, so intake sends it
     with its other writes in one round trip (`write_later`)."""
-    quote = connection.ops.quote_name
-    table = quote(DailyCount._meta.db_table)
     adding = dict(increments)
-    columns = ("layer_id", "district_id", "service_type_id", "day", *_COUNT_COLUMNS)
-    sets = ", ".join(f"{quote(name)} = {table}.{quote(name)} + excluded.{quote(name)}" for name, _ in increments)
     day_value = connection.ops.adapt_datefield_value(day)
-    row = f"({', '.join(['%s'] * len(columns))})"
+    names = tuple(name for name in _COUNT_COLUMNS if name in adding)  # in the statement's order
     # City-wide first, then districts by id: every transaction takes the row locks of a
     # type and day in this order, so two of them cannot deadlock.
     city = [p for p in places if p[0] is None]
     districts = sorted((p for p in places if p[0] is not None), key=lambda p: p[0] or 0)
-    for group, target in ((city, f"({quote('service_type_id')}, {quote('day')}) WHERE {quote('district_id')} IS NULL"),
-                          (districts, f"({quote('district_id')}, {quote('service_type_id')}, {quote('day')}) "
-                                      f"WHERE {quote('district_id')} IS NOT NULL")):
+    for group, city_wide in ((city, True), (districts, False)):
         if not group:
             continue
         params: list[Any] = []
         for district_id, layer_id in group:
-            params += [layer_id, district_id, type_id, day_value, *(adding.get(name, 0) for name in _COUNT_COLUMNS)]
-        write_later(f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
-                    f"VALUES {', '.join([row] * len(group))} ON CONFLICT {target} DO UPDATE SET {sets}", params)
+            params += [layer_id, district_id, type_id, day_value, *(adding[name] for name in names)]
+        write_later(_upsert_sql(names, len(group), city_wide), params)
+
+
+@lru_cache(maxsize=128)
+def _upsert_sql(names: tuple[str, ...], rows: int, city_wide: bool) -> str:
+    """The upsert of `rows` rows adding to the columns `names` (made once for each shape)."""
+    quote = connection.ops.quote_name
+    table = quote(DailyCount._meta.db_table)
+    columns = ("layer_id", "district_id", "service_type_id", "day", *_COUNT_COLUMNS)
+    sets = ", ".join(f"{quote(name)} = {table}.{quote(name)} + excluded.{quote(name)}" for name in names)
+    # The counts not added to are written as 0 in the statement: fewer values to send.
+    row = f"(%s, %s, %s, %s, {', '.join('%s' if name in names else '0' for name in _COUNT_COLUMNS)})"
+    target = (f"({quote('service_type_id')}, {quote('day')}) WHERE {quote('district_id')} IS NULL" if city_wide
+              else f"({quote('district_id')}, {quote('service_type_id')}, {quote('day')}) "
+                   f"WHERE {quote('district_id')} IS NOT NULL")
+    return (f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES {', '.join([row] * rows)} ON CONFLICT {target} DO UPDATE SET {sets}")
 
 
 def _apply(deltas: Mapping[RowKey, RowDelta]) -> None:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from functools import lru_cache
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from civic311.config.prepared import execute
@@ -60,23 +61,12 @@ def _take_slot(key_hash: str, now: datetime | None) -> ApiKey | None:
     this minute is spent)."""
     now = now or timezone.now()
     window = now.replace(second=0, microsecond=0)
+    connection = connections[DEFAULT_DB_ALIAS]  # resolved once: the proxy costs a lookup a use
     ops = connection.ops
-    q = ops.quote_name
     at_window, at_now = ops.adapt_datetimefield_value(window), ops.adapt_datetimefield_value(now)
-    sql = (
-        f"UPDATE {q(ApiKey._meta.db_table)} SET "
-        f"{q('window_count')} = CASE WHEN {q('window_started_at')} = %s THEN {q('window_count')} + 1 ELSE 1 END, "
-        f"{q('window_started_at')} = %s, {q('last_used_at')} = %s "
-        f"WHERE {q('key_hash')} = %s AND {q('active')} AND ({q('window_started_at')} IS NULL "
-        f"OR {q('window_started_at')} <> %s OR {q('window_count')} < {q('rate_limit_per_minute')}) "
-    )
     # Inside a caller's transaction a local setting would change the durability of all of it.
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        # A count of this minute's writes need not survive a crash: its commit does not wait
-        # for the WAL to reach the disk (the request's own commit still does). The statement
-        # is its own transaction: the setting, evaluated once, lasts for it alone.
-        sql += "AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL "
-    sql += f"RETURNING {', '.join(q(name) for name in _RETURNED)}"
+    asynchronous = connection.vendor == "postgresql" and not connection.in_atomic_block
+    sql = _slot_sql(connection.vendor, asynchronous=asynchronous)
     with connection.cursor() as cursor:
         execute(cursor, [(sql, [at_window, at_window, at_now, key_hash, at_window])])
         # Read to the end: SQLite finishes the statement (and its write lock) only then.
@@ -86,6 +76,25 @@ def _take_slot(key_hash: str, now: datetime | None) -> ApiKey | None:
     row = rows[0]
     # Columns that need no conversion from either database; the others load if asked for.
     return ApiKey.from_db(connection.alias, list(_RETURNED), list(row))
+
+
+@lru_cache(maxsize=4)
+def _slot_sql(vendor: str, *, asynchronous: bool) -> str:
+    """`_take_slot`'s statement (made once for each database and kind of commit)."""
+    q = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    sql = (
+        f"UPDATE {q(ApiKey._meta.db_table)} SET "
+        f"{q('window_count')} = CASE WHEN {q('window_started_at')} = %s THEN {q('window_count')} + 1 ELSE 1 END, "
+        f"{q('window_started_at')} = %s, {q('last_used_at')} = %s "
+        f"WHERE {q('key_hash')} = %s AND {q('active')} AND ({q('window_started_at')} IS NULL "
+        f"OR {q('window_started_at')} <> %s OR {q('window_count')} < {q('rate_limit_per_minute')}) "
+    )
+    if asynchronous:
+        # A count of this minute's writes need not survive a crash: its commit does not wait
+        # for the WAL to reach the disk (the request's own commit still does). The statement
+        # is its own transaction: the setting, evaluated once, lasts for it alone.
+        sql += "AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL "
+    return sql + f"RETURNING {', '.join(q(name) for name in _RETURNED)}"
 
 
 def seconds_to_next_window(now: datetime | None = None) -> int:

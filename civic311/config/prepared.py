@@ -25,6 +25,8 @@ from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from psycopg import abc as psycopg_abc
+from psycopg.adapt import Transformer
 
 Statement = tuple[str, Sequence[Any]]
 
@@ -42,10 +44,17 @@ _texts: dict[str, str] = {}
 
 @dataclass
 class _Session:
+    transformer: psycopg_abc.Transformer
+    encoding: str
     names: set[str] = field(default_factory=set)
     # A query that prepared statements failed: which of them exist is unknown, so the next
     # query drops them all first.
     unsure: bool = False
+
+    def literals(self, values: Sequence[Any]) -> str:
+        """`values` as SQL literals, comma-separated (psycopg's quoting, the connection's types)."""
+        literal, encoding = self.transformer.as_literal, self.encoding
+        return ", ".join("NULL" if v is None else literal(v).decode(encoding) for v in values)
 
 
 _sessions: WeakKeyDictionary[Any, _Session] = WeakKeyDictionary()
@@ -81,33 +90,43 @@ def execute(cursor: Any, statements: Sequence[Statement], alias: str = DEFAULT_D
             cursor.execute("; ".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
         return
     wrapper.ensure_connection()
-    session = _sessions.setdefault(wrapper.connection, _Session())
-    # PREPAREs (and a DEALLOCATE) go first and hold no placeholders; their results are
-    # skipped below, so the cursor is left on the first statement's.
-    head: list[str] = []
-    body: list[str] = []
-    params: list[Any] = []
-    new: list[str] = []
+    session = _sessions.get(wrapper.connection)
+    if session is None:
+        session = _sessions[wrapper.connection] = _Session(Transformer.from_context(wrapper.connection),
+                                                            wrapper.connection.info.encoding)
+    # PREPAREs (and a DEALLOCATE) go first; their results are skipped below, so the cursor
+    # is left on the first statement's.
+    head: list[str] = ["DEALLOCATE ALL"] if session.unsure else []
     if session.unsure:
-        head.append("DEALLOCATE ALL")
         session.names.clear()
+    body: list[tuple[bool, str, Sequence[Any]]] = []  # (prepared?, its name or the statement, values)
+    new: list[str] = []
     for sql, values in statements:
-        params += values
         if len(values) > MAX_PARAMETERS:
-            body.append(sql)
+            body.append((False, sql, values))
             continue
         name, text = _statement(sql)
         if name not in session.names and name not in new:
             if len(session.names) + len(new) >= MAX_PER_CONNECTION:
-                body.append(sql)
+                body.append((False, sql, values))
                 continue
             head.append(f"PREPARE {name} AS {text}")
             new.append(name)
             if len(_texts) < 10 * MAX_PER_CONNECTION:
                 _texts[name] = sql
-        body.append(f"EXECUTE {name}({', '.join(['%s'] * len(values))})" if values else f"EXECUTE {name}")
+        body.append((True, name, values))
     try:
-        cursor.execute("; ".join(head + body), params)
+        if all(is_prepared for is_prepared, _, _ in body):
+            # Only EXECUTEs: their values are written into the query here, quoted as psycopg's
+            # client-side binding quotes them, without its parsing of the whole query for
+            # placeholders (slow for many values, and this text is ours).
+            executes = [f"EXECUTE {name}({session.literals(values)})" if values else f"EXECUTE {name}"
+                        for _, name, values in body]
+            cursor.execute("; ".join([text.replace("%%", "%") for text in head] + executes))
+        else:
+            parts = [(f"EXECUTE {part}({', '.join(['%s'] * len(values))})" if values else f"EXECUTE {part}")
+                     if is_prepared else part for is_prepared, part, values in body]
+            cursor.execute("; ".join(head + parts), [v for _, _, values in body for v in values])
     except BaseException:
         if new or session.unsure:
             session.unsure = True

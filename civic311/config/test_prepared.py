@@ -4,6 +4,7 @@ failed query; sent as they are where statements are not prepared."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -120,3 +121,33 @@ def test_a_migration_drops_the_statements_planned_for_the_tables_before_it() -> 
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_prepared_statements")
         assert cursor.fetchone() == (0,)
+
+
+@on_postgresql
+def test_values_of_every_kind_the_intake_sends_come_back_equal() -> None:
+    from datetime import UTC, date, datetime, timedelta, timezone
+    from decimal import Decimal
+
+    from psycopg.types.json import Jsonb
+
+    sql = _unique("SELECT %s::timestamptz, %s::date, %s::numeric, %s::boolean, %s::jsonb, %s::text, %s::int[], "
+                  "%s::float8, %s::text IS NULL")
+    moment = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=-5)))
+    values = [moment, date(2026, 2, 28), Decimal("48.50"), True, Jsonb({"a": ["ñ", None, 1.5]}),
+              "Calle O'Higgins \\ 100% ; -- ñ", [4, 1], 42.358894, None]
+    for _ in range(2):  # prepared, then executed by name
+        results, _sent = _run([(sql, values)])
+        (row,) = results[0]
+        # Django reads jsonb as text (JSONField parses it).
+        assert (*row[:4], json.loads(str(row[4])), *row[5:]) == (
+            moment.astimezone(UTC), date(2026, 2, 28), Decimal("48.50"), True, {"a": ["ñ", None, 1.5]},
+            "Calle O'Higgins \\ 100% ; -- ñ", [4, 1], 42.358894, True)
+
+
+@on_postgresql
+def test_a_bulk_statement_and_prepared_ones_go_in_one_query() -> None:
+    small = _unique("SELECT %s::text || '%%'")
+    many = _unique("SELECT " + " + ".join(["%s::int"] * (prepared.MAX_PARAMETERS + 1)))
+    for _ in range(2):
+        results, sent = _run([(small, ["a"]), (many, [1] * (prepared.MAX_PARAMETERS + 1)), (small, ["b"])])
+        assert results == [[("a%",)], [(prepared.MAX_PARAMETERS + 1,)], [("b%",)]] and len(sent) == 1

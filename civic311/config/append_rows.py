@@ -15,7 +15,7 @@ measured on loopback), and intake makes several such writes per request."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -27,6 +27,8 @@ from django.db.models import AutoField, Field, Model
 
 from .prepared import execute
 
+Check = Callable[[list[tuple[Any, ...]]], None]
+
 
 @dataclass
 class _Held:
@@ -34,6 +36,8 @@ class _Held:
     # back with it, so it is not held.
     savepoints: int
     statements: list[tuple[str, list[Any]]] = field(default_factory=list)
+    # Writes whose returned rows are checked (`check_later`), sent first.
+    checked: list[tuple[str, list[Any], Check]] = field(default_factory=list)
 
 
 _held: ContextVar[_Held | None] = ContextVar("config_write_behind", default=None)
@@ -45,10 +49,10 @@ def _open_savepoints() -> int:
 
 @contextmanager
 def write_behind() -> Iterator[None]:
-    """Hold the writes given to `write_later` (and `append_rows`) in the block and send
-    them, in order, when it ends without an error; on an error they are dropped. Only for
-    writes nothing in the block reads back, inside a transaction (they commit or roll back
-    with it). Nested blocks: the outermost sends."""
+    """Hold the writes given to `write_later` (and `append_rows`, and `check_later`) in the
+    block and send them, in order, when it ends without an error; on an error they are
+    dropped. Only for writes nothing in the block reads back, inside a transaction (they
+    commit or roll back with it). Nested blocks: the outermost sends."""
     if _held.get() is not None:
         yield
         return
@@ -58,17 +62,34 @@ def write_behind() -> Iterator[None]:
         yield
     finally:
         _held.reset(token)
-    _send(held.statements)
+    _send(held.statements, held.checked)
+
+
+def _holding() -> _Held | None:
+    held = _held.get()
+    return None if held is None or _open_savepoints() > held.savepoints else held
 
 
 def write_later(sql: str, params: Sequence[Any]) -> None:
     """Run a statement that returns nothing now, or as the enclosing `write_behind()`
     block ends."""
-    held = _held.get()
-    if held is None or _open_savepoints() > held.savepoints:
+    held = _holding()
+    if held is None:
         _send([(sql, list(params))])
     else:
         held.statements.append((sql, list(params)))
+
+
+def check_later(sql: str, params: Sequence[Any], check: Check) -> None:
+    """Run a write now, or before the others as the enclosing `write_behind()` block ends,
+    and give the rows it returns to `check`, which raises to refuse them: the transaction
+    then rolls back. For a condition that needs a row lock only for the end of a
+    transaction (an API key's rate limit)."""
+    held = _holding()
+    if held is None:
+        _send([], [(sql, list(params), check)])
+    else:
+        held.checked.append((sql, list(params), check))
 
 
 def send_held() -> None:
@@ -77,16 +98,24 @@ def send_held() -> None:
     held = _held.get()
     if held is not None:
         statements, held.statements = held.statements, []
-        _send(statements)
+        checked, held.checked = held.checked, []
+        _send(statements, checked)
 
 
-def _send(statements: list[tuple[str, list[Any]]]) -> None:
-    if not statements:
+def _send(statements: list[tuple[str, list[Any]]], checked: Sequence[tuple[str, list[Any], Check]] = ()) -> None:
+    if not statements and not checked:
         return
     with connection.cursor() as cursor:
         if several_statements_per_query():
-            execute(cursor, statements)
+            execute(cursor, [(sql, params) for sql, params, _ in checked] + statements)
+            for n, (_, _, check) in enumerate(checked):
+                if n:
+                    cursor.nextset()
+                check(list(cursor.fetchall()))
         else:
+            for sql, params, check in checked:
+                execute(cursor, [(sql, params)])
+                check(list(cursor.fetchall()))
             for statement in statements:
                 execute(cursor, [statement])
 

@@ -118,3 +118,28 @@ def test_a_write_inside_a_newer_savepoint_is_not_held() -> None:
 def test_outside_a_block_a_write_is_made_at_once() -> None:
     append_rows([_event(1)])
     assert _texts() == ["test.1"]
+
+
+def test_a_checked_write_goes_first_with_the_held_ones_and_can_refuse_them_all() -> None:
+    from django.db import transaction
+
+    from civic311.config.append_rows import check_later
+
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    seen: list[list[tuple[object, ...]]] = []
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries, write_behind():
+        append_rows([_event(1)])
+        # Counts the rows before the held INSERT: it runs first.
+        check_later(f"SELECT count(*) FROM {table}", [], seen.append)
+    assert seen == [[(0,)]] and _texts() == ["test.1"]
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
+
+    def refuse(rows: list[tuple[object, ...]]) -> None:
+        raise PermissionError(f"refused after {rows}")
+
+    with pytest.raises(PermissionError), transaction.atomic(), write_behind():
+        append_rows([_event(2)])
+        check_later(f"SELECT count(*) FROM {table}", [], refuse)
+    assert _texts() == ["test.1"]
+    check_later(f"SELECT count(*) FROM {table}", [], seen.append)  # outside a block: at once
+    assert seen[-1] == [(1,)]

@@ -19,7 +19,7 @@ from civic311.catalog.models import Channel
 from civic311.contacts.models import RequestParty
 from civic311.contacts.services import record_request_party
 
-from .keys import new_secret
+from .keys import claim_slot_at_end, forget_known_key, new_secret
 from .models import ApiKey
 from .submission import PersonDetails, Submission
 
@@ -44,8 +44,12 @@ def _record_person(request: ServiceRequest, person: PersonDetails, role: str, la
 
 @transaction.atomic
 @deferred_writes()
-def file_request(*, submission: Submission, api_key: ApiKey) -> ServiceRequest:
-    """File a request posted by the application holding `api_key`."""
+def file_request(*, submission: Submission, api_key: ApiKey, key: str | None = None) -> ServiceRequest:
+    """File a request posted by the application holding `api_key`; with `key` (the key it
+    sent), a slot of the key's rate limit is taken with the intake's last writes
+    (keys.SlotRefused, and nothing is kept, when the key was revoked or its limit spent)."""
+    if key is not None:
+        claim_slot_at_end(api_key, key)
     label = actor_label(api_key)
     request = submit_request(
         service_type=submission.service,
@@ -118,5 +122,6 @@ def revoke_api_key(api_key: ApiKey, *, actor: AbstractBaseUser | AnonymousUser |
     api_key.active = False
     api_key.revoked_at = timezone.now()
     api_key.save(update_fields=["active", "revoked_at"])
+    forget_known_key(api_key.key_hash)
     record_event(action="open311.api_key_revoked", target=api_key, actor=actor, actor_label=actor_label,
                  changes={"name": api_key.name, "prefix": api_key.prefix})

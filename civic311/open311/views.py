@@ -35,7 +35,7 @@ from .districts import district_names
 from .errors import ErrorItem, Open311Error, bad_request, not_found
 from .jsonp import callback_name
 from .jsonp import wrap as wrap_jsonp
-from .keys import claim_key, seconds_to_next_window
+from .keys import SlotRefused, claim_key, find_active_key, known_key, seconds_to_next_window
 from .models import ApiKey
 from .params import (
     MAX_IDS,
@@ -164,13 +164,21 @@ def _write_params(request: HttpRequest) -> MultiValueDict[str, str]:
 
 def _api_key(params: MultiValueDict[str, str]) -> ApiKey:
     """The key a write is made with, counted against its rate limit (403 / 429)."""
+    return _usable(*claim_key(_raw_key(params)))
+
+
+def _raw_key(params: MultiValueDict[str, str]) -> str:
     raw = first(params, "api_key")
     if raw is None:
         raise Open311Error(403, "api_key is missing: writes need the key issued to your application.")
-    api_key, slot_taken = claim_key(raw)
+    return raw
+
+
+def _usable(api_key: ApiKey | None, slot_free: bool) -> ApiKey:
+    """`api_key`, or the 403 (no such active key) or 429 (no slot free) refusing it."""
     if api_key is None:
         raise Open311Error(403, "api_key is invalid or has been revoked.")
-    if not slot_taken:
+    if not slot_free:
         wait = seconds_to_next_window()
         raise Open311Error(
             429,
@@ -362,13 +370,24 @@ def _list_requests(request: HttpRequest, fmt: Format) -> HttpResponse:
 
 def _create_request(request: HttpRequest, fmt: Format) -> HttpResponse:
     params = _write_params(request)
-    api_key = _api_key(params)
-    place = _place(params)
-    submission = read_submission(params, request.FILES, place.jurisdiction)
+    # The key's slot is taken with the intake's last writes (its row locked only to the
+    # commit); a write refused before that takes it here, so refused writes count too.
+    raw = _raw_key(params)
+    api_key = _usable(*known_key(raw))
     try:
-        created = file_request(submission=submission, api_key=api_key)
+        place = _place(params)
+        submission = read_submission(params, request.FILES, place.jurisdiction)
+    except Open311Error:
+        _api_key(params)
+        raise
+    try:
+        created = file_request(submission=submission, api_key=api_key, key=raw)
     except RequestRefused as refused:
+        _api_key(params)
         raise bad_request(str(refused)) from None
+    except SlotRefused:
+        _usable(find_active_key(raw), False)
+        raise
     answer: dict[str, Value]
     if submission.service.kind == ServiceType.Kind.BATCH:
         answer = {"token": created.token}

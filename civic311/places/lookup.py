@@ -44,7 +44,16 @@ class AreaIndex:
         return [None if v < 0 else int(v) for v in result]
 
     def locate(self, lat: float | None, long: float | None) -> int | None:
-        return self.locate_many([lat], [long])[0]
+        """`locate_many` for one point, without its arrays (intake locates one point in
+        several layers at every request)."""
+        if lat is None or long is None or math.isnan(lat) or math.isnan(long) or not len(self.ids):
+            return None
+        found = None
+        # As locate_many: where areas overlap, the last one in the layer's order.
+        for area in sorted(self.tree.query(shapely.Point(long, lat))):
+            if shapely.contains_xy(self.geoms[area], long, lat):
+                found = int(self.ids[area])
+        return found
 
 
 _cache: dict[int, tuple[str, AreaIndex]] = {}

@@ -157,3 +157,88 @@ def test_counting_a_write_leaves_every_other_commit_durable(reference_data: Any)
         assert synchronous_commit() == durable  # never relaxed inside a caller's transaction
     api_key.refresh_from_db()
     assert api_key.window_count == 2
+
+
+# --- the slot taken with the intake's last writes ----------------------------------------
+
+
+def _counts() -> tuple[int, int, int]:
+    from civic311.audit.models import AuditEvent
+    from civic311.contacts.models import Constituent
+
+    return ServiceRequest.objects.count(), Constituent.objects.count(), AuditEvent.objects.count()
+
+
+def test_a_key_revoked_elsewhere_is_refused_at_its_slot_and_the_intake_is_undone(client: Client, city: City) -> None:
+    key = save_new_api_key(ApiKey(name="Revoked app", rate_limit_per_minute=10), actor_label="test")
+    form = {"api_key": key, **FORM, "email": "someone@example.org"}
+    assert client.post(API + "requests.json", form).status_code == 200
+    before = _counts()
+    # Revoked by another process: this one still knows the key as active.
+    ApiKey.objects.filter(name="Revoked app").update(active=False)
+    refused = client.post(API + "requests.json", {**form, "email": "other@example.org"})
+    assert refused.status_code == 403
+    assert json_of(refused) == [{"code": 403, "description": "api_key is invalid or has been revoked."}]
+    assert _counts() == before
+
+
+def test_a_limit_spent_by_other_processes_is_refused_at_the_slot_and_the_intake_is_undone(
+    client: Client, city: City
+) -> None:
+    key = save_new_api_key(ApiKey(name="Shared app", rate_limit_per_minute=2), actor_label="test")
+    assert client.post(API + "requests.json", {"api_key": key, **FORM}).status_code == 200
+    before = _counts()
+    # Another worker took the last slot of this minute since this one last looked.
+    ApiKey.objects.filter(name="Shared app").update(window_count=2)
+    refused = client.post(API + "requests.xml", {"api_key": key, **FORM, "email": "late@example.org"})
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert _counts() == before
+    assert ApiKey.objects.get(name="Shared app").window_count == 2
+
+
+def test_once_the_limit_is_seen_spent_a_write_is_refused_before_any_work(client: Client, city: City) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    key = save_new_api_key(ApiKey(name="Eager app", rate_limit_per_minute=1), actor_label="test")
+    assert client.post(API + "requests.json", {"api_key": key, **FORM}).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        refused = client.post(API + "requests.json", {"api_key": key, **FORM})
+    assert refused.status_code == 429
+    assert queries.captured_queries == []
+    assert ServiceRequest.objects.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="SQLite's in-memory test database shares one cache between connections and refuses a "
+                           "read while another writes ('table is locked'); SQLite writes one at a time anyway")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_intakes_never_store_more_than_the_limit(reference_data: Any, city: City) -> None:
+    key = save_new_api_key(ApiKey(name="Busy intake", rate_limit_per_minute=12), actor_label="test")
+    statuses: list[int] = []
+    lock = threading.Lock()
+    start = threading.Barrier(5)
+
+    def writer(n: int) -> None:
+        client = Client()
+        start.wait()
+        try:
+            answers = [client.post(API + "requests.json", {"api_key": key, **FORM,
+                                                           "description": f"writer {n} post {i}"}).status_code
+                       for i in range(5)]
+        finally:
+            connection.close()
+        with lock:
+            statuses.extend(answers)
+
+    first_minute = timezone.now().replace(second=0, microsecond=0)
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # A minute boundary during the run opens a second window: the limit is per window.
+    windows = 1 if timezone.now().replace(second=0, microsecond=0) == first_minute else 2
+    assert len(statuses) == 25 and statuses.count(200) == ServiceRequest.objects.count()
+    assert set(statuses) <= {200, 429}
+    assert 12 <= ServiceRequest.objects.count() <= 12 * windows

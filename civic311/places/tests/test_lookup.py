@@ -185,3 +185,25 @@ def test_load_layer_stores_one_district_per_name() -> None:
     north = District.objects.get(layer=layer, name="North")
     assert shape(north.geometry).area == pytest.approx(2.0)
     assert index_for_layer(layer).locate(0.5, 1.5) == north.pk
+
+
+def test_one_point_is_located_as_among_many_on_real_neighborhoods(shared_data: Any) -> None:
+    """locate (one point, intake's path) agrees with locate_many (imports') on Boston's
+    neighborhoods, for points inside, outside and between them."""
+    import json
+    import random
+
+    features = json.loads((shared_data / "boston" / "boston_neighborhoods.geojson").read_text())["features"]
+    index = AreaIndex(list(range(1, len(features) + 1)), [f["geometry"] for f in features])
+    rng = random.Random(311)
+    lats = [rng.uniform(42.22, 42.40) for _ in range(2000)]
+    longs = [rng.uniform(-71.20, -70.98) for _ in range(2000)]
+    expected = index.locate_many(lats, longs)
+    assert [index.locate(lat, long) for lat, long in zip(lats, longs, strict=True)] == expected
+    assert len({e for e in expected if e is not None}) > 20 and None in expected
+
+
+def test_where_areas_overlap_one_point_gets_the_last_as_among_many() -> None:
+    overlapping = AreaIndex([7, 8], [square(0, 0, 2), square(1, 1, 2)])
+    assert overlapping.locate(1.5, 1.5) == overlapping.locate_many([1.5], [1.5])[0] == 8
+    assert overlapping.locate(0.5, 0.5) == 7

@@ -101,6 +101,12 @@ DATABASES = {
 # PostgreSQL: the intake's statements are prepared once per connection (config.prepared).
 # Turn off behind a pooler in transaction mode, where a session is not the application's.
 CIVIC311_DB_PREPARED_STATEMENTS = env_bool("CIVIC311_DB_PREPARED_STATEMENTS", True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and CIVIC311_DB_PREPARED_STATEMENTS:
+    # Planned once: by default PostgreSQL plans the duplicate search afresh at every run (its
+    # custom plan is estimated cheaper than the generic one, which is the same plan). Only
+    # those statements are prepared; every other query is planned as it comes.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the worker or an import writes.
     DATABASES["default"]["OPTIONS"] = {

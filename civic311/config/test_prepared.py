@@ -151,3 +151,16 @@ def test_a_bulk_statement_and_prepared_ones_go_in_one_query() -> None:
     for _ in range(2):
         results, sent = _run([(small, ["a"]), (many, [1] * (prepared.MAX_PARAMETERS + 1)), (small, ["b"])])
         assert results == [[("a%",)], [(prepared.MAX_PARAMETERS + 1,)], [("b%",)]] and len(sent) == 1
+
+
+@on_postgresql
+def test_prepared_statements_are_planned_once() -> None:
+    sql = _unique("SELECT count(*) FROM cases_servicerequest WHERE requested_at >= %s AND service_type_id = %s")
+    from django.utils import timezone
+
+    for _ in range(7):
+        _run([(sql, [timezone.now(), 1])])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s",
+                       [prepared._statement(sql)[0]])
+        assert cursor.fetchone() == (7, 0)

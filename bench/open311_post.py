@@ -385,6 +385,9 @@ def main() -> None:
         "CIVIC311_LOG_LEVEL": "WARNING",
         "CIVIC311_VAR_DIR": var_dir,
         "CIVIC311_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # Connections kept through every run: a backend replaced mid-run would take its CPU
+        # with it (the PostgreSQL figure is read from the live backends' /proc).
+        "CIVIC311_DB_CONN_MAX_AGE": "3600",
         "BENCH_OPEN311_WITHOUT_RECEIVERS": args.without_receiver,
     }
     _log("building the scratch database …")

@@ -24,8 +24,8 @@ from django.utils import timezone
 
 from civic311.audit.services import record_event
 from civic311.catalog.models import Channel, Department, Queue, ServiceType
-from civic311.config.append_rows import append_rows, insert_fields, saved_values, several_statements_per_query
-from civic311.config.prepared import execute
+from civic311.config.append_rows import append_rows, insert_fields, saved_values
+from civic311.config.prepared import execute, several_statements_per_query
 from civic311.places.lookup import neighborhood_index
 
 from . import lookups, signals, sla

@@ -25,7 +25,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import AutoField, Field, Model
 
-from .prepared import execute
+from .prepared import execute, several_statements_per_query
 
 Check = Callable[[list[tuple[Any, ...]]], None]
 
@@ -118,14 +118,6 @@ def _send(statements: list[tuple[str, list[Any]]], checked: Sequence[tuple[str, 
                 check(list(cursor.fetchall()))
             for statement in statements:
                 execute(cursor, [statement])
-
-
-def several_statements_per_query() -> bool:
-    """Whether one query may hold several statements: on PostgreSQL with parameters bound
-    in the client (Django's default for psycopg) it goes as a simple query, which may;
-    bound in the server, each statement needs its own."""
-    wrapper = connections[DEFAULT_DB_ALIAS]
-    return wrapper.vendor == "postgresql" and not wrapper.settings_dict["OPTIONS"].get("server_side_binding")
 
 
 @lru_cache(maxsize=256)

@@ -69,26 +69,30 @@ def _statement(sql: str) -> tuple[str, str]:
     return name, _PLACEHOLDER.sub(lambda m: m.group() if m.group() == "%%" else f"${next(numbers)}", sql)
 
 
-def enabled(alias: str = DEFAULT_DB_ALIAS) -> bool:
-    return _enabled(connections[alias])
+def several_statements_per_query(alias: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether one query may hold several statements: on PostgreSQL with parameters bound
+    in the client (Django's default for psycopg) it goes as a simple query, which may;
+    bound in the server, each statement needs its own."""
+    wrapper = connections[alias]
+    return wrapper.vendor == "postgresql" and not wrapper.settings_dict["OPTIONS"].get("server_side_binding")
 
 
-def _enabled(wrapper: Any) -> bool:
-    return (wrapper.vendor == "postgresql" and not wrapper.settings_dict["OPTIONS"].get("server_side_binding")
-            and bool(getattr(settings, "CIVIC311_DB_PREPARED_STATEMENTS", True)))
+def _enabled(alias: str) -> bool:
+    # A statement is prepared in the query that first runs it: that needs several a query.
+    return several_statements_per_query(alias) and bool(getattr(settings, "CIVIC311_DB_PREPARED_STATEMENTS", True))
 
 
 def execute(cursor: Any, statements: Sequence[Statement], alias: str = DEFAULT_DB_ALIAS) -> None:
     """Run `statements` (`%s` placeholders, `%%` for a percent sign) in one query, leaving
     `cursor` on the first one's result (`cursor.nextset()` for the next). Several
-    statements only where a query may hold several (`append_rows.several_statements_per_query`)."""
-    wrapper = connections[alias]
-    if not _enabled(wrapper):
+    statements only where a query may hold several (`several_statements_per_query`)."""
+    if not _enabled(alias):
         if len(statements) == 1:
             cursor.execute(statements[0][0], list(statements[0][1]))
         else:
             cursor.execute("; ".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
         return
+    wrapper = connections[alias]
     wrapper.ensure_connection()
     session = _sessions.get(wrapper.connection)
     if session is None:

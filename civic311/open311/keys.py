@@ -103,12 +103,11 @@ def claim_slot_at_end(api_key: ApiKey, key: str, now: datetime | None = None) ->
     window = now.replace(second=0, microsecond=0)
     connection = connections[DEFAULT_DB_ALIAS]
     at = connection.ops.adapt_datetimefield_value
-
     key_hash = hash_key(key)
 
     def check(rows: list[tuple[Any, ...]]) -> None:
         if not rows:
-            _known.pop(key_hash, None)
+            forget_known_key(key_hash)
             raise SlotRefused(api_key.prefix)
         _seen[key_hash] = (window, int(rows[0][_RETURNED.index("window_count")]))
 

@@ -242,3 +242,16 @@ def test_concurrent_intakes_never_store_more_than_the_limit(reference_data: Any,
     assert len(statuses) == 25 and statuses.count(200) == ServiceRequest.objects.count()
     assert set(statuses) <= {200, 429}
     assert 12 <= ServiceRequest.objects.count() <= 12 * windows
+
+
+@pytest.mark.parametrize(("bad_key", "answer"), [
+    ("o311_" + "x" * 5000, "api_key is invalid or has been revoked."),
+    ("o311_\x00abc", "api_key is invalid or has been revoked."),
+    ("o311_ñ'; DROP TABLE open311_apikey; --", "api_key is invalid or has been revoked."),
+    ("  ", "api_key is missing: writes need the key issued to your application."),
+])
+def test_a_malformed_key_is_a_403_and_takes_no_work(client: Client, city: City, bad_key: str, answer: str) -> None:
+    response = client.post(API + "requests.json", {"api_key": bad_key, **FORM})
+    assert response.status_code == 403
+    assert json_of(response) == [{"code": 403, "description": answer}]
+    assert nothing_stored()
